@@ -1,0 +1,1 @@
+//! Pure parsers: text in, structured data out, no I/O. Each has its own tests.

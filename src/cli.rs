@@ -36,6 +36,8 @@ pub enum Command {
     Run(RunArgs),
     /// List the checks of a profile; with --validate, only validate it.
     Checks(ChecksArgs),
+    /// Fleet report from per-host JSON reports (files or directories).
+    Report(crate::fleet::ReportArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -122,6 +124,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
     match cli.command {
         Command::Run(args) => run(&args),
         Command::Checks(args) => checks(args),
+        Command::Report(args) => crate::fleet::run(args),
     }
 }
 

@@ -4,6 +4,10 @@
 //! `run` function that turns the shared [`Context`] into an [`Outcome`]. The engine adds
 //! identity, timing, severity mapping and panic/deadline handling around it.
 
+pub mod dnsbl;
+pub mod fcrdns;
+pub mod mailbox_bounces;
+pub mod maillog;
 pub mod mta;
 pub mod tcp_wrappers;
 
@@ -14,22 +18,37 @@ use serde::{Deserialize, Deserializer};
 use crate::engine::Context;
 use crate::report::{Evidence, Metric, Metrics};
 
-/// The kinds of check (DESIGN.md). Only implemented kinds are listed: a definition naming
-/// any other kind is rejected when the profile is loaded.
+/// The kinds of check (DESIGN.md). A definition naming any other kind is rejected when the
+/// profile is loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Mta,
     TcpWrappers,
+    Fcrdns,
+    Dnsbl,
+    MailboxBounces,
+    Maillog,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Mta, Kind::TcpWrappers];
+    pub const ALL: [Kind; 6] = [
+        Kind::Mta,
+        Kind::TcpWrappers,
+        Kind::Fcrdns,
+        Kind::Dnsbl,
+        Kind::MailboxBounces,
+        Kind::Maillog,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Mta => "mta",
             Kind::TcpWrappers => "tcp_wrappers",
+            Kind::Fcrdns => "fcrdns",
+            Kind::Dnsbl => "dnsbl",
+            Kind::MailboxBounces => "mailbox_bounces",
+            Kind::Maillog => "maillog",
         }
     }
 
@@ -43,6 +62,10 @@ impl Kind {
 pub enum Params {
     Mta(mta::Params),
     TcpWrappers(tcp_wrappers::Params),
+    Fcrdns(fcrdns::Params),
+    Dnsbl(dnsbl::Params),
+    MailboxBounces(mailbox_bounces::Params),
+    Maillog(maillog::Params),
 }
 
 impl Params {
@@ -54,13 +77,24 @@ impl Params {
         Ok(match kind {
             Kind::Mta => Params::Mta(mta::Params::deserialize(fields)?),
             Kind::TcpWrappers => Params::TcpWrappers(tcp_wrappers::Params::deserialize(fields)?),
+            Kind::Fcrdns => Params::Fcrdns(fcrdns::Params::deserialize(fields)?),
+            Kind::Dnsbl => Params::Dnsbl(dnsbl::Params::deserialize(fields)?),
+            Kind::MailboxBounces => {
+                Params::MailboxBounces(mailbox_bounces::Params::deserialize(fields)?)
+            }
+            Kind::Maillog => Params::Maillog(maillog::Params::deserialize(fields)?),
         })
     }
 
     /// Cross-field validation once the types are right: `Err((field, message))`.
     pub fn validate(&self) -> Result<(), (String, String)> {
         match self {
-            Params::Mta(_) | Params::TcpWrappers(_) => Ok(()),
+            Params::Mta(_)
+            | Params::TcpWrappers(_)
+            | Params::Fcrdns(_)
+            | Params::Dnsbl(_)
+            | Params::MailboxBounces(_)
+            | Params::Maillog(_) => Ok(()),
         }
     }
 }
@@ -144,6 +178,15 @@ pub async fn run(params: Params, context: Arc<Context>) -> Result<Outcome, Strin
     match params {
         Params::Mta(params) => blocking(move || mta::run(&params, &context)).await,
         Params::TcpWrappers(params) => blocking(move || tcp_wrappers::run(&params, &context)).await,
+        Params::MailboxBounces(params) => {
+            blocking(move || mailbox_bounces::run(&params, &context)).await
+        }
+        Params::Maillog(params) => blocking(move || maillog::run(&params, &context)).await,
+        // DNS checks are async: spawned so that a panic is caught like the others'.
+        Params::Fcrdns(params) => {
+            spawned(async move { fcrdns::run(&params, &context).await }).await
+        }
+        Params::Dnsbl(params) => spawned(async move { dnsbl::run(&params, &context).await }).await,
     }
 }
 
@@ -152,6 +195,15 @@ where
     F: FnOnce() -> Outcome + Send + 'static,
 {
     tokio::task::spawn_blocking(work)
+        .await
+        .map_err(crate::engine::panic_message)
+}
+
+async fn spawned<F>(work: F) -> Result<Outcome, String>
+where
+    F: std::future::Future<Output = Outcome> + Send + 'static,
+{
+    tokio::spawn(work)
         .await
         .map_err(crate::engine::panic_message)
 }

@@ -337,7 +337,10 @@ class = "reputation"
             parse_catalogue("zones.toml", &ONE_ZONE.replace("CODE", code)).unwrap_err()
         };
         let error = bad("127.0.0.300");
-        assert!(error.starts_with("zones.toml:12:8: field `code`:"), "{error}");
+        assert!(
+            error.starts_with("zones.toml:12:8: field `code`:"),
+            "{error}"
+        );
         assert!(error.contains("not an IPv4 address"), "{error}");
         assert!(bad("10.0.0.2").contains("outside 127.0.0.0/8"));
         assert!(bad("127.0.0.1").contains("RFC 5782"));
@@ -362,7 +365,11 @@ class = "reputation"
         )
         .unwrap_err();
         assert!(error.contains("colour"), "{error}");
-        assert!(parse_catalogue("zones.toml", "").unwrap_err().contains("no [[zone]]"));
+        assert!(
+            parse_catalogue("zones.toml", "")
+                .unwrap_err()
+                .contains("no [[zone]]")
+        );
         assert!(
             parse_catalogue("zones.toml", "[[zone]\n")
                 .unwrap_err()

@@ -14,6 +14,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{DnsSettings, Resolver, non_public_reason};
+use crate::checks::Params;
+use crate::definition::CheckDefinition;
 use crate::engine::facts::Facts;
 
 /// One DNS-based discovery method, from a DNS check's `egress_discovery` parameter.
@@ -78,7 +80,8 @@ pub async fn discover(
         );
     } else {
         facts.notes.push(
-            "egress IP: a snapshot's interfaces are not this machine's; give --egress-ip".to_string(),
+            "egress IP: a snapshot's interfaces are not this machine's; give --egress-ip"
+                .to_string(),
         );
     }
     let mut failures = Vec::new();
@@ -176,6 +179,31 @@ async fn discover_by_dns(
         });
     }
     Ok(public)
+}
+
+/// What discovery the selected checks ask for: `None` when no DNS check is selected (a
+/// file-only run never touches the network); else their methods (deduplicated) and the most
+/// patient settings among them.
+pub fn plan(definitions: &[CheckDefinition]) -> Option<(Vec<DiscoveryMethod>, DnsSettings)> {
+    let mut methods: Vec<DiscoveryMethod> = Vec::new();
+    let mut settings: Option<DnsSettings> = None;
+    for definition in definitions {
+        let (own_methods, own_settings) = match &definition.params {
+            Params::Dnsbl(params) => (&params.egress_discovery, params.settings()),
+            Params::Fcrdns(params) => (&params.egress_discovery, params.settings()),
+            _ => continue,
+        };
+        for method in own_methods {
+            if !methods.contains(method) {
+                methods.push(method.clone());
+            }
+        }
+        settings = Some(match settings {
+            Some(s) if s.lookup_bound() >= own_settings.lookup_bound() => s,
+            _ => own_settings,
+        });
+    }
+    settings.map(|settings| (methods, settings))
 }
 
 /// Upper bound of the discovery step (each method resolves at most two names).

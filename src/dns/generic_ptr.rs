@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn generic_access_line_names_are_recognised() {
         let story = hints("203-0-113-25.dsl.dynamic.isp.example", "203.0.113.25");
-        assert!(story.iter().any(|h| h.contains("embeds the address")), "{story:?}");
+        assert!(
+            story.iter().any(|h| h.contains("embeds the address")),
+            "{story:?}"
+        );
         assert!(story.iter().any(|h| h.contains("DSL")), "{story:?}");
         for (name, ip) in [
             ("25.113.0.203.pool.isp.example", "203.0.113.25"),

@@ -12,6 +12,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::definition::duration::format_duration;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{
     ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
@@ -21,7 +22,6 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError as HickoryDnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
-use crate::definition::duration::format_duration;
 
 /// How patient lookups are; from each DNS check's parameters `query_timeout` and
 /// `attempts` (see [`default_query_timeout`], [`default_attempts`]).
@@ -231,18 +231,8 @@ impl Resolver {
     /// Addresses of `name` of the same family as `like` (A for IPv4, AAAA for IPv6).
     pub async fn addresses_like(&self, name: &str, like: IpAddr) -> Result<Vec<IpAddr>, DnsError> {
         match like {
-            IpAddr::V4(_) => Ok(self
-                .a(name)
-                .await?
-                .into_iter()
-                .map(IpAddr::V4)
-                .collect()),
-            IpAddr::V6(_) => Ok(self
-                .aaaa(name)
-                .await?
-                .into_iter()
-                .map(IpAddr::V6)
-                .collect()),
+            IpAddr::V4(_) => Ok(self.a(name).await?.into_iter().map(IpAddr::V4).collect()),
+            IpAddr::V6(_) => Ok(self.aaaa(name).await?.into_iter().map(IpAddr::V6).collect()),
         }
     }
 
@@ -521,12 +511,17 @@ mod tests {
             assert!(public_resolver(ip.parse().unwrap()).is_some(), "{ip}");
         }
         assert_eq!(public_resolver("192.0.2.53".parse().unwrap()), None);
-        let note =
-            public_resolver_note(&["127.0.0.1:53".parse().unwrap(), "8.8.8.8:53".parse().unwrap()])
-                .unwrap();
+        let note = public_resolver_note(&[
+            "127.0.0.1:53".parse().unwrap(),
+            "8.8.8.8:53".parse().unwrap(),
+        ])
+        .unwrap();
         assert!(note.contains("8.8.8.8 (Google Public DNS)"), "{note}");
         assert!(note.contains("Spamhaus refuses"), "{note}");
-        assert_eq!(public_resolver_note(&["127.0.0.1:53".parse().unwrap()]), None);
+        assert_eq!(
+            public_resolver_note(&["127.0.0.1:53".parse().unwrap()]),
+            None
+        );
     }
 
     #[test]

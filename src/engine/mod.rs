@@ -95,7 +95,25 @@ pub fn run(definitions: Vec<CheckDefinition>, options: &RunOptions) -> Result<Re
         nameservers: options.nameservers.clone(),
         egress_ips: options.egress_ips.clone(),
     };
-    let facts = facts::gather(&fs, &processes, &fact_options);
+    let mut facts = facts::gather(&fs, &processes, &fact_options);
+    // Asynchronous facts: the egress IP, when a DNS check needs it and --egress-ip did not give it.
+    if facts.egress_ips.is_empty()
+        && let Some((methods, settings)) = crate::dns::egress::plan(&definitions)
+    {
+        let bound = crate::dns::egress::discovery_bound(&methods, settings)
+            .min(deadline.saturating_duration_since(Instant::now()));
+        let live = fs.is_live();
+        let discovery = crate::dns::egress::discover(&mut facts, live, &methods, settings);
+        if runtime
+            .block_on(async { tokio::time::timeout(bound, discovery).await })
+            .is_err()
+        {
+            facts.egress_ip_method = "unknown".to_string();
+            facts
+                .notes
+                .push("egress IP: discovery did not finish in time".to_string());
+        }
+    }
     let context = Arc::new(Context {
         fs,
         facts,

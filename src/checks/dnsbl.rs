@@ -530,17 +530,8 @@ pub async fn run(params: &Params, context: &Context) -> Outcome {
                 dns_errors += 1;
             }
         }
+        // A failed self-test makes every answer of the zone unknown; each finding says why.
         let broken = self_test(zone, listed, unlisted);
-        if let Some(why) = &broken {
-            notes.push(
-                Evidence::new(
-                    "zone self-test failed",
-                    format!("{} ({zone_shown}): {why}", zone.name),
-                )
-                .at(zone_shown.clone())
-                .with("zone", zone_shown.clone()),
-            );
-        }
         for &ip in &public_ips {
             let query_shown = format!("{}.{zone_shown}", dns::reversed_labels(ip));
             let Some(answer) = answers.get(&(index, Query::Address(ip))) else {
@@ -678,6 +669,9 @@ fn finding_evidence(finding: &Finding, smarthost: Option<&str>) -> Option<Eviden
                 text.push_str(&format!(
                     " — does not matter here: mail relays through {relay}"
                 ));
+            }
+            if !finding.txt.is_empty() {
+                text.push_str(&format!(" — TXT: {}", finding.txt.join(" | ")));
             }
             if !unexpected.is_empty() {
                 let shown: Vec<String> = unexpected.iter().map(Ipv4Addr::to_string).collect();

@@ -856,7 +856,7 @@ mod tests {
             codes: vec![v4("127.0.0.2")],
             unexpected: vec![],
         });
-        assert_eq!(decide(&[sbl.clone()], Some("relay")).0, Verdict::Critical);
+        assert_eq!(decide(std::slice::from_ref(&sbl), Some("relay")).0, Verdict::Critical);
         let xbl_and_pbl = finding(Interpretation::Listed {
             codes: vec![v4("127.0.0.4"), v4("127.0.0.10")],
             unexpected: vec![],
@@ -868,7 +868,7 @@ mod tests {
     fn unknown_is_never_clean() {
         let clean = finding(Interpretation::NotListed);
         let unknown = finding(Interpretation::Unknown("SERVFAIL".into()));
-        assert_eq!(decide(&[clean.clone()], None).0, Verdict::Pass);
+        assert_eq!(decide(std::slice::from_ref(&clean), None).0, Verdict::Pass);
         let (verdict, summary) = decide(&[clean, unknown], None);
         assert_eq!(verdict, Verdict::Unknown);
         assert!(summary.contains("1 of 2"), "{summary}");

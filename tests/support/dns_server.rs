@@ -374,14 +374,14 @@ impl RequestHandler for FaultInjector {
                 return response_handle
                     .send_response(response)
                     .await
-                    .unwrap_or_else(|_| header_only(request.metadata.clone()));
+                    .unwrap_or_else(|_| header_only(request.metadata));
             }
             Some(Action::Refused) => {
                 let response = refuse_with(ResponseCode::Refused);
                 return response_handle
                     .send_response(response)
                     .await
-                    .unwrap_or_else(|_| header_only(request.metadata.clone()));
+                    .unwrap_or_else(|_| header_only(request.metadata));
             }
             Some(Action::Truncate) if udp => {
                 let mut metadata = Metadata::response_from_request(&request.metadata);
@@ -391,7 +391,7 @@ impl RequestHandler for FaultInjector {
                 return response_handle
                     .send_response(response)
                     .await
-                    .unwrap_or_else(|_| header_only(request.metadata.clone()));
+                    .unwrap_or_else(|_| header_only(request.metadata));
             }
             Some(Action::Malformed) if udp => {
                 let bytes = malformed_answer(request.as_slice());

@@ -531,37 +531,41 @@ fn a_private_egress_ip_is_unknown_and_says_why() {
 }
 
 #[test]
-fn the_egress_ip_is_discovered_by_dns_for_a_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("discover.toml");
-    std::fs::write(
-        &profile,
-        format!(
-            "[[check]]\nid = \"dnsbl\"\nkind = \"dnsbl\"\nseverity = \"critical\"\ntitle = \"t\"\nremediation = \"r\"\negress_discovery = [{{ query = \"myip.opendns.com\", type = \"A\", nameserver = \"{}\" }}]\n",
-            server().nameserver()
-        ),
-    )
-    .unwrap();
-    let (code, report) = audit("dns-story", &[], &["--profile", profile.to_str().unwrap()]);
-    assert_eq!(code, 2, "{report:#}");
-    assert_eq!(report["facts"]["egress_ips"][0], "203.0.113.25");
-    assert_eq!(
-        report["facts"]["egress_ip_method"],
-        format!("dns:myip.opendns.com@{}", server().nameserver())
-    );
-    assert_eq!(result(&report, "dnsbl")["status"], "critical");
+fn the_egress_ip_can_be_discovered_by_dns() {
+    use mailaudit::dns::DnsSettings;
+    use mailaudit::dns::egress::{DiscoveryMethod, DiscoveryRecord, discover_by_dns};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let method = DiscoveryMethod {
+        query: "myip.opendns.com".into(),
+        record: DiscoveryRecord::A,
+        nameserver: server().nameserver(),
+    };
+    let settings = DnsSettings {
+        query_timeout: Duration::from_secs(2),
+        attempts: 1,
+    };
+    let found = runtime.block_on(discover_by_dns(&method, &[], settings));
+    assert_eq!(found, Ok(vec!["203.0.113.25".parse().unwrap()]));
+    // An answer without an address is not taken for the egress IP.
+    let wrong = DiscoveryMethod {
+        query: "mail2.corp.example".into(),
+        record: DiscoveryRecord::AAAA,
+        nameserver: server().nameserver(),
+    };
+    let error = runtime
+        .block_on(discover_by_dns(&wrong, &[], settings))
+        .unwrap_err();
+    assert!(error.contains("NODATA"), "{error}");
 }
 
 #[test]
-fn no_egress_ip_at_all_is_unknown() {
-    let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("nodiscovery.toml");
-    std::fs::write(
-        &profile,
-        "[[check]]\nid = \"dnsbl\"\nkind = \"dnsbl\"\nseverity = \"critical\"\ntitle = \"t\"\nremediation = \"r\"\n",
-    )
-    .unwrap();
-    let (code, report) = audit("dns-story", &[], &["--profile", profile.to_str().unwrap()]);
+fn a_snapshot_without_egress_ip_is_unknown() {
+    // The default profile has a DNS discovery method; a snapshot never uses it.
+    let (code, report) = audit("dns-story", &[], &["--only", "dnsbl"]);
     assert_eq!(code, 3);
     assert_eq!(report["facts"]["egress_ip_method"], "unknown");
     let dnsbl = result(&report, "dnsbl");

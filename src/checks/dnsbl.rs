@@ -856,7 +856,10 @@ mod tests {
             codes: vec![v4("127.0.0.2")],
             unexpected: vec![],
         });
-        assert_eq!(decide(std::slice::from_ref(&sbl), Some("relay")).0, Verdict::Critical);
+        assert_eq!(
+            decide(std::slice::from_ref(&sbl), Some("relay")).0,
+            Verdict::Critical
+        );
         let xbl_and_pbl = finding(Interpretation::Listed {
             codes: vec![v4("127.0.0.4"), v4("127.0.0.10")],
             unexpected: vec![],

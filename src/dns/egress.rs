@@ -1,9 +1,10 @@
 //! Egress addresses: the addresses receiving MX hosts see this host's mail come from.
 //!
 //! In order: `--egress-ip` (the engine takes it as is); on the live host, the source address
-//! the kernel picks for a route to the internet when it is public; else the DNS discovery
-//! methods of the profile (e.g. an A query for `myip.opendns.com` sent to
-//! resolver1.opendns.com); else none, and the DNS checks say `unknown`.
+//! the kernel picks for a route to the internet when it is public; else (live host only) the
+//! DNS discovery methods of the profile (e.g. an A query for `myip.opendns.com` sent to
+//! resolver1.opendns.com); else none, and the DNS checks say `unknown`. A snapshot root
+//! (`--root`) gets no discovery: this machine's address is not the captured host's.
 //!
 //! Discovery runs once per run, in the engine's asynchronous facts step, and only when a
 //! DNS check is selected (file-only runs never touch the network).
@@ -79,10 +80,14 @@ pub async fn discover(
                 .to_string(),
         );
     } else {
+        // Neither this machine's interfaces nor what a DNS service sees of this machine say
+        // anything about the captured host.
+        facts.egress_ip_method = "unknown".to_string();
         facts.notes.push(
-            "egress IP: a snapshot's interfaces are not this machine's; give --egress-ip"
+            "egress IP: auditing a snapshot, whose address only the operator knows: give --egress-ip"
                 .to_string(),
         );
+        return;
     }
     let mut failures = Vec::new();
     for method in methods {
@@ -124,7 +129,7 @@ pub fn route_source_addresses() -> Vec<IpAddr> {
         .collect()
 }
 
-async fn discover_by_dns(
+pub async fn discover_by_dns(
     method: &DiscoveryMethod,
     nameservers: &[SocketAddr],
     settings: DnsSettings,
@@ -245,5 +250,14 @@ mod tests {
         assert!(facts.egress_ips.is_empty());
         assert_eq!(facts.egress_ip_method, "unknown");
         assert!(facts.notes.iter().any(|n| n.contains("give --egress-ip")));
+        // Even with methods: a snapshot is never discovered from this machine.
+        let method = DiscoveryMethod {
+            query: "myip.opendns.com".into(),
+            record: DiscoveryRecord::A,
+            nameserver: "192.0.2.53".into(),
+        };
+        let mut facts = Facts::default();
+        discover(&mut facts, false, &[method], DnsSettings::default()).await;
+        assert_eq!(facts.egress_ip_method, "unknown");
     }
 }

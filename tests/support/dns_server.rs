@@ -146,7 +146,8 @@ impl FixtureDns {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
         let delay = options.delay;
         let thread = std::thread::spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
                 .enable_all()
                 .build()
             {

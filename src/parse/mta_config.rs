@@ -29,7 +29,7 @@ pub fn postfix_main_cf(text: &str) -> BTreeMap<String, Setting> {
     let mut settings = BTreeMap::new();
     // The logical line being assembled: (first line number, text).
     let mut current: Option<(usize, String)> = None;
-    let mut finish = |current: Option<(usize, String)>, settings: &mut BTreeMap<String, Setting>| {
+    let finish = |current: Option<(usize, String)>, settings: &mut BTreeMap<String, Setting>| {
         if let Some((line, logical)) = current
             && let Some((name, value)) = logical.split_once('=')
         {

@@ -101,7 +101,11 @@ fn story_host_is_debian_sendmail_sending_directly() {
     assert_eq!(mta["libwrap"], true);
     assert_eq!(strings(&mta["daemon_names"]), vec!["sendmail", "sm-mta"]);
     assert_eq!(mta["needs_daemon"], true);
-    assert_eq!(mta["running"], Value::Null, "a snapshot's daemon is not determined");
+    assert_eq!(
+        mta["running"],
+        Value::Null,
+        "a snapshot's daemon is not determined"
+    );
     assert!(
         mta["running_basis"]
             .as_str()
@@ -235,7 +239,10 @@ fn no_mta_is_critical_and_names_the_php_setting() {
     assert_eq!(mta["kind"], Value::Null);
     assert_eq!(mta["sendmail_exists"], false);
     let summary = result["summary"].as_str().unwrap();
-    assert!(summary.contains("no MTA provides /usr/sbin/sendmail"), "{summary}");
+    assert!(
+        summary.contains("no MTA provides /usr/sbin/sendmail"),
+        "{summary}"
+    );
     assert!(
         summary.contains("/etc/php/8.2/fpm/conf.d/20-mail.ini:3"),
         "{summary}"
@@ -283,7 +290,8 @@ fn rhel_alternatives_chain_leads_to_postfix() {
     assert_eq!(php[0]["program_found"], true, "found through the chain");
     let evidence = evidence_text(result);
     assert!(
-        evidence.contains("/usr/sbin/sendmail -> /etc/alternatives/mta -> /usr/sbin/sendmail.postfix"),
+        evidence
+            .contains("/usr/sbin/sendmail -> /etc/alternatives/mta -> /usr/sbin/sendmail.postfix"),
         "{evidence}"
     );
 }
@@ -321,7 +329,11 @@ fn postfix_root() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "/etc/hostname", b"bad1\n");
-    write(root, "/etc/hosts", b"127.0.0.1 localhost\n192.0.2.9 bad1.test bad1\n");
+    write(
+        root,
+        "/etc/hosts",
+        b"127.0.0.1 localhost\n192.0.2.9 bad1.test bad1\n",
+    );
     executable(root, "/usr/sbin/sendmail");
     write(
         root,
@@ -344,7 +356,10 @@ fn a_symlink_loop_at_sendmail_is_critical_with_the_cause() {
     assert_eq!(run.code, 2);
     assert_eq!(result["status"], "critical");
     let summary = result["summary"].as_str().unwrap();
-    assert!(summary.contains("too many levels of symbolic links"), "{summary}");
+    assert!(
+        summary.contains("too many levels of symbolic links"),
+        "{summary}"
+    );
     assert!(summary.contains("/usr/sbin/sendmail"), "{summary}");
     assert_eq!(mta["sendmail_exists"], false);
 }
@@ -356,7 +371,11 @@ fn a_link_escaping_the_root_is_not_followed() {
     fs::create_dir_all(&sbin).unwrap();
     // Relative enough to climb out of any temporary directory to the real /bin/sh, which
     // exists and is executable: following it would be a false green.
-    symlink("../../../../../../../../../../bin/sh", sbin.join("sendmail")).unwrap();
+    symlink(
+        "../../../../../../../../../../bin/sh",
+        sbin.join("sendmail"),
+    )
+    .unwrap();
     let run = mailaudit(dir.path());
     let report = run.json();
     let (result, mta) = mta_of(&report);

@@ -320,9 +320,9 @@ fn decide_kind(fs: &HostFs, processes: &ProcessTable, facts: &mut MtaFacts) {
             .and_then(|t| t.lines().next().map(str::to_string));
         let target = facts.sendmail_chain.last().cloned().unwrap_or_default();
         facts.detected_by.push(match mode {
-            Some(mode) => format!(
-                "alternatives 'mta' ({mode}, /var/lib/alternatives/mta) selects {target}"
-            ),
+            Some(mode) => {
+                format!("alternatives 'mta' ({mode}, /var/lib/alternatives/mta) selects {target}")
+            }
             None => format!("alternatives link /etc/alternatives/mta selects {target}"),
         });
     }
@@ -499,10 +499,7 @@ fn decide_libwrap(fs: &HostFs, kind: &str, facts: &mut MtaFacts) {
             "depends on the build: `exim -bV` lists TCPwrappers under \"Support for\" when linked"
                 .to_string(),
         ),
-        "opensmtpd" => (
-            Some(false),
-            "OpenSMTPD does not use libwrap".to_string(),
-        ),
+        "opensmtpd" => (Some(false), "OpenSMTPD does not use libwrap".to_string()),
         _ => (
             Some(false),
             format!("{kind} accepts no network connections: TCP wrappers cannot apply"),
@@ -513,7 +510,11 @@ fn decide_libwrap(fs: &HostFs, kind: &str, facts: &mut MtaFacts) {
 }
 
 /// Reads a configuration file; problems are noted. `Ok(None)`: absent.
-fn read_noted(fs: &HostFs, path: &str, facts: &mut MtaFacts) -> Result<Option<String>, HostFsError> {
+fn read_noted(
+    fs: &HostFs,
+    path: &str,
+    facts: &mut MtaFacts,
+) -> Result<Option<String>, HostFsError> {
     let result = fs.read_optional_config(path);
     match &result {
         Ok(Some(_)) => facts.config_files.push(path.to_string()),
@@ -581,7 +582,8 @@ fn read_postfix(fs: &HostFs, facts: &mut MtaFacts) {
         Some(relay) => set_smarthost(facts, path, &text, relay, relay.value.clone()),
         None => {
             facts.smarthost_source = Some(path.to_string());
-            facts.smarthost_line = Some("relayhost is not set (Postfix's default: empty)".to_string());
+            facts.smarthost_line =
+                Some("relayhost is not set (Postfix's default: empty)".to_string());
         }
     }
     // Debian's "Local only" answer sets default_transport = error: nothing leaves.
@@ -593,7 +595,11 @@ fn read_postfix(fs: &HostFs, facts: &mut MtaFacts) {
                     "{path}:{}: {name} = {} (mail to other domains is {} instead of sent)",
                     transport.line,
                     transport.value,
-                    if transport_name == "error" { "bounced" } else { "discarded" }
+                    if transport_name == "error" {
+                        "bounced"
+                    } else {
+                        "discarded"
+                    }
                 ));
                 break;
             }
@@ -841,7 +847,9 @@ fn read_nullmailer(fs: &HostFs, facts: &mut MtaFacts) {
     let text = match read_noted(fs, path, facts) {
         Ok(Some(text)) => text,
         Ok(None) => {
-            facts.config_error = Some(format!("{path}: no such file (nullmailer has nowhere to send)"));
+            facts.config_error = Some(format!(
+                "{path}: no such file (nullmailer has nowhere to send)"
+            ));
             return;
         }
         Err(e) => {
@@ -1186,7 +1194,9 @@ pub fn judge(params: &Params, mta: &MtaFacts, live: bool) -> Outcome {
                 let mut item = Evidence::new(
                     "no smarthost",
                     match &mta.smarthost_line {
-                        Some(line) => format!("{line} (mail goes directly to recipients' MX hosts)"),
+                        Some(line) => {
+                            format!("{line} (mail goes directly to recipients' MX hosts)")
+                        }
                         None => "no relay configured: mail goes directly to recipients' MX hosts"
                             .to_string(),
                     },
@@ -1272,7 +1282,10 @@ pub fn judge(params: &Params, mta: &MtaFacts, live: bool) -> Outcome {
     let mut outcome = verdict_summary;
     outcome.evidence = evidence;
     outcome = outcome
-        .metric("mta_found", usize::from(mta.kind.is_some() && mta.sendmail_exists))
+        .metric(
+            "mta_found",
+            usize::from(mta.kind.is_some() && mta.sendmail_exists),
+        )
         .metric("smarthost_configured", usize::from(mta.smarthost.is_some()));
     if params.check_php {
         outcome = outcome.metric("php_sendmail_path_missing", php_missing.len());
@@ -1286,7 +1299,9 @@ pub fn judge(params: &Params, mta: &MtaFacts, live: bool) -> Outcome {
             "Point PHP's sendmail_path at the installed MTA (`sendmail_path = {path} -t -i`) in {}, then reload PHP (e.g. `systemctl reload php8.2-fpm` or apache2).",
             targets.join(", ")
         ));
-    } else if mta.outbound_blocked.is_some() && let Some(kind) = kind {
+    } else if mta.outbound_blocked.is_some()
+        && let Some(kind) = kind
+    {
         outcome = outcome.remediation(match kind {
             "exim" => "Reconfigure Exim to send mail out: `dpkg-reconfigure exim4-config`, choose \"mail sent by smarthost\" (relay through your provider) or \"internet site\".".to_string(),
             _ => format!("Let {kind} send mail to other domains: remove the error/discard transport from its configuration (Postfix: `postconf -X default_transport relay_transport`, set `relayhost` to your provider's smarthost, `postfix reload`)."),
@@ -1325,7 +1340,10 @@ mod tests {
     #[test]
     fn link_target_names_say_the_mta() {
         assert_eq!(kind_from_path("/usr/lib/sm.bin/sendmail"), Some("sendmail"));
-        assert_eq!(kind_from_path("/usr/sbin/sendmail.postfix"), Some("postfix"));
+        assert_eq!(
+            kind_from_path("/usr/sbin/sendmail.postfix"),
+            Some("postfix")
+        );
         assert_eq!(kind_from_path("/usr/sbin/exim4"), Some("exim"));
         assert_eq!(kind_from_path("/usr/bin/msmtp"), Some("msmtp"));
         assert_eq!(kind_from_path("/usr/sbin/smtpctl"), Some("opensmtpd"));
@@ -1377,10 +1395,22 @@ mod tests {
         facts.running = Some(false);
         let outcome = judge(&Params::default(), &facts, true);
         assert_eq!(outcome.verdict, Verdict::Fail);
-        assert!(outcome.summary.contains("not running"), "{}", outcome.summary);
-        assert!(outcome.remediation.unwrap().contains("systemctl enable --now postfix"));
+        assert!(
+            outcome.summary.contains("not running"),
+            "{}",
+            outcome.summary
+        );
+        assert!(
+            outcome
+                .remediation
+                .unwrap()
+                .contains("systemctl enable --now postfix")
+        );
         facts.running = None;
-        assert_eq!(judge(&Params::default(), &facts, false).verdict, Verdict::Pass);
+        assert_eq!(
+            judge(&Params::default(), &facts, false).verdict,
+            Verdict::Pass
+        );
         let lenient = Params {
             require_running: false,
             ..Params::default()
@@ -1428,8 +1458,246 @@ mod tests {
     fn an_existing_binary_of_unknown_origin_is_unknown() {
         let mut facts = postfix_facts();
         facts.kind = None;
-        assert_eq!(judge(&Params::default(), &facts, false).verdict, Verdict::Unknown);
+        assert_eq!(
+            judge(&Params::default(), &facts, false).verdict,
+            Verdict::Unknown
+        );
         facts.sendmail_executable = false;
-        assert_eq!(judge(&Params::default(), &facts, false).verdict, Verdict::Fail);
+        assert_eq!(
+            judge(&Params::default(), &facts, false).verdict,
+            Verdict::Fail
+        );
+    }
+
+    /// A root with the given files (`@target` content makes a symlink; `!` prefix: executable).
+    fn root_with(files: &[(&str, &str)]) -> (tempfile::TempDir, HostFs) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let full = dir.path().join(path.trim_start_matches('/'));
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            if let Some(target) = content.strip_prefix('@') {
+                std::os::unix::fs::symlink(target, &full).unwrap();
+            } else if let Some(script) = content.strip_prefix('!') {
+                std::fs::write(&full, script).unwrap();
+                std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755)).unwrap();
+            } else {
+                std::fs::write(&full, content).unwrap();
+            }
+        }
+        let fs = HostFs::snapshot(dir.path()).unwrap();
+        (dir, fs)
+    }
+
+    #[test]
+    fn relay_only_mtas_are_detected_with_their_relay() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: [Case; 5] = [
+            (
+                &[
+                    ("/usr/bin/msmtp", "!#!/bin/sh\n"),
+                    ("/usr/sbin/sendmail", "@../bin/msmtp"),
+                    (
+                        "/etc/msmtprc",
+                        "defaults\nport 587\ntls on\naccount isp\nhost smtp.isp.test\naccount default : isp\n",
+                    ),
+                ],
+                "msmtp",
+                "smtp.isp.test:587",
+            ),
+            (
+                &[
+                    ("/usr/sbin/sendmail", "!#!/bin/sh\n"),
+                    (
+                        "/var/lib/dpkg/info/nullmailer.list",
+                        "/.\n/usr/sbin/sendmail\n",
+                    ),
+                    (
+                        "/etc/nullmailer/remotes",
+                        "relay.test smtp --port=465 --ssl --user=u --pass=hunter2\n",
+                    ),
+                ],
+                "nullmailer",
+                "relay.test:465",
+            ),
+            (
+                &[
+                    ("/usr/sbin/ssmtp", "!#!/bin/sh\n"),
+                    ("/usr/sbin/sendmail", "@ssmtp"),
+                    (
+                        "/etc/ssmtp/ssmtp.conf",
+                        "root=postmaster\nmailhub=mail.test:587\n",
+                    ),
+                ],
+                "ssmtp",
+                "mail.test:587",
+            ),
+            (
+                &[
+                    ("/usr/sbin/dma", "!#!/bin/sh\n"),
+                    ("/usr/sbin/sendmail", "@dma"),
+                    ("/etc/dma/dma.conf", "SMARTHOST smart.test\nPORT 587\n"),
+                ],
+                "dma",
+                "smart.test:587",
+            ),
+            (
+                &[
+                    ("/usr/sbin/smtpctl", "!#!/bin/sh\n"),
+                    ("/usr/sbin/sendmail", "@smtpctl"),
+                    (
+                        "/etc/smtpd.conf",
+                        "action \"out\" relay host smtp+tls://x@out.test:587 helo h.test\nmatch from local for any action \"out\"\n",
+                    ),
+                ],
+                "opensmtpd",
+                "out.test:587",
+            ),
+        ];
+        for (files, kind, relay) in cases {
+            let (_dir, fs) = root_with(files);
+            let facts = detect(&fs, &ProcessTable::default());
+            assert_eq!(facts.kind.as_deref(), Some(kind), "{facts:#?}");
+            assert_eq!(facts.smarthost.as_deref(), Some(relay), "{facts:#?}");
+            assert_eq!(facts.config_error, None);
+            let needs_daemon = matches!(kind, "nullmailer" | "opensmtpd");
+            assert_eq!(facts.needs_daemon, needs_daemon, "{kind}");
+            assert!(
+                !format!("{facts:?}").contains("hunter2"),
+                "credentials leaked"
+            );
+            assert_eq!(
+                judge(&Params::default(), &facts, false).verdict,
+                Verdict::Pass
+            );
+        }
+    }
+
+    #[test]
+    fn sendmail_mc_and_cf_disagreeing_is_noted() {
+        let (_dir, fs) = root_with(&[
+            ("/usr/lib/sm.bin/sendmail", "!#!/bin/sh\n"),
+            ("/usr/sbin/sendmail", "@../lib/sm.bin/sendmail"),
+            ("/etc/mail/sendmail.cf", "DS\nDjweb9.test\n"),
+            (
+                "/etc/mail/sendmail.mc",
+                "define(`SMART_HOST', `[relay.test]')dnl\ndefine(`confDOMAIN_NAME', `ignored.test')dnl\n",
+            ),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        assert_eq!(facts.kind.as_deref(), Some("sendmail"));
+        // sendmail runs what the .cf says: no smarthost until it is rebuilt.
+        assert_eq!(facts.smarthost, None);
+        assert_eq!(facts.helo_name.as_deref(), Some("web9.test"));
+        assert_eq!(
+            facts.helo_source.as_deref(),
+            Some("/etc/mail/sendmail.cf:2")
+        );
+        assert!(
+            facts.notes.iter().any(|n| n.contains("sendmailconfig")),
+            "{:?}",
+            facts.notes
+        );
+        // Without os-release or debian_version the libwrap build is not assumed.
+        assert_eq!(facts.libwrap, None);
+    }
+
+    #[test]
+    fn a_dangling_alternatives_link_is_no_mta_with_the_reason() {
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/sendmail", "@/etc/alternatives/mta"),
+            ("/etc/alternatives/mta", "@/usr/sbin/sendmail.sendmail"),
+            ("/etc/mail/sendmail.cf", "DS\n"),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        assert!(!facts.sendmail_exists);
+        assert!(
+            facts
+                .sendmail_error
+                .as_deref()
+                .unwrap()
+                .contains("dangling")
+        );
+        assert!(facts.notes.iter().any(|n| n.contains("leftovers")));
+        let outcome = judge(&Params::default(), &facts, false);
+        assert_eq!(outcome.verdict, Verdict::Fail);
+        assert!(outcome.summary.contains("dangling"), "{}", outcome.summary);
+    }
+
+    #[test]
+    fn live_process_table_decides_running_and_unknown_binaries() {
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/sendmail", "!#!/bin/sh\n"),
+            ("/etc/postfix/main.cf", "relayhost = [r.test]\n"),
+            ("/etc/msmtprc", "account default\nhost r.test\n"),
+        ]);
+        let stopped = ProcessTable {
+            processes: Some(vec![process("sshd", "sshd: /usr/sbin/sshd -D")]),
+        };
+        // Two MTAs' configuration and a plain binary: undecided from files, no daemon.
+        let facts = detect(&fs, &stopped);
+        assert_eq!(facts.kind, None);
+        assert_eq!(
+            judge(&Params::default(), &facts, true).verdict,
+            Verdict::Unknown
+        );
+        let running = ProcessTable {
+            processes: Some(vec![process("master", "/usr/libexec/postfix/master -w")]),
+        };
+        let facts = detect(&fs, &running);
+        assert_eq!(facts.kind.as_deref(), Some("postfix"));
+        assert_eq!(facts.running, Some(true));
+        assert_eq!(facts.smarthost.as_deref(), Some("[r.test]"));
+        assert_eq!(
+            judge(&Params::default(), &facts, true).verdict,
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn local_only_configurations_are_failures() {
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/exim4", "!#!/bin/sh\n"),
+            ("/usr/sbin/sendmail", "@exim4"),
+            (
+                "/etc/exim4/update-exim4.conf.conf",
+                "dc_eximconfig_configtype='local'\ndc_other_hostnames='vm'\n",
+            ),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        assert!(facts.outbound_blocked.is_some());
+        let outcome = judge(&Params::default(), &facts, false);
+        assert_eq!(outcome.verdict, Verdict::Fail);
+        assert!(
+            outcome
+                .remediation
+                .unwrap()
+                .contains("dpkg-reconfigure exim4-config")
+        );
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/sendmail", "!#!/bin/sh\n"),
+            (
+                "/var/lib/dpkg/info/postfix:amd64.list",
+                "/usr/sbin/sendmail\n",
+            ),
+            (
+                "/etc/postfix/main.cf",
+                "relay_transport = error\ndefault_transport = error:local delivery only\n",
+            ),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        assert_eq!(facts.kind.as_deref(), Some("postfix"));
+        assert!(
+            facts
+                .outbound_blocked
+                .as_deref()
+                .unwrap()
+                .contains("main.cf:"),
+            "{facts:#?}"
+        );
+        assert_eq!(
+            judge(&Params::default(), &facts, false).verdict,
+            Verdict::Fail
+        );
     }
 }

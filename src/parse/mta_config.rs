@@ -128,11 +128,7 @@ pub fn m4_calls(text: &str) -> Vec<M4Call> {
             continue;
         };
         let name = &line[..open];
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             continue;
         }
         if let Some(args) = m4_args(&line[open + 1..]) {
@@ -269,16 +265,11 @@ pub fn sendmail_cf(text: &str) -> SendmailCf {
                 };
                 match command {
                     'D' => {
-                        cf.macros
-                            .insert(name, Setting::new(value.trim(), line_no));
+                        cf.macros.insert(name, Setting::new(value.trim(), line_no));
                     }
                     'C' => {
                         let words = cf.class_words.entry(name).or_default();
-                        words.extend(
-                            value
-                                .split_whitespace()
-                                .map(|w| Setting::new(w, line_no)),
-                        );
+                        words.extend(value.split_whitespace().map(|w| Setting::new(w, line_no)));
                     }
                     _ => {
                         cf.class_files
@@ -288,10 +279,8 @@ pub fn sendmail_cf(text: &str) -> SendmailCf {
             }
             'O' => {
                 if let Some((name, value)) = rest.trim().split_once('=') {
-                    cf.options.insert(
-                        name.trim().to_string(),
-                        Setting::new(value.trim(), line_no),
-                    );
+                    cf.options
+                        .insert(name.trim().to_string(), Setting::new(value.trim(), line_no));
                 }
             }
             _ => {}
@@ -348,9 +337,7 @@ pub fn shell_assignments(text: &str) -> BTreeMap<String, Setting> {
         };
         if name.is_empty()
             || name.starts_with(|c: char| c.is_ascii_digit())
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
             continue;
         }
@@ -371,12 +358,7 @@ fn shell_unquote(value: &str) -> String {
         }
     }
     // Unquoted: up to a comment.
-    value
-        .split(" #")
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string()
+    value.split(" #").next().unwrap_or("").trim().to_string()
 }
 
 /// What Debian's exim4 debconf file says about routing.
@@ -577,9 +559,7 @@ pub fn keyword_value(text: &str) -> BTreeMap<String, Setting> {
         if line.is_empty() {
             continue;
         }
-        let (key, value) = line
-            .split_once(char::is_whitespace)
-            .unwrap_or((line, ""));
+        let (key, value) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         settings.insert(
             key.to_ascii_uppercase(),
             Setting::new(value.trim(), index + 1),
@@ -743,7 +723,10 @@ smtpd_banner = $myhostname ESMTP # not a comment here
 garbage line without equals
 ";
         let cf = postfix_main_cf(text);
-        assert_eq!(cf["relayhost"], Setting::new("[smtp.provider.example]:587", 8));
+        assert_eq!(
+            cf["relayhost"],
+            Setting::new("[smtp.provider.example]:587", 8)
+        );
         assert_eq!(
             cf["mydestination"],
             Setting::new("$myhostname, mail2, localhost.localdomain, localhost", 3)
@@ -843,7 +826,10 @@ R$*\t\t\t$: $1
         assert_eq!(cf.macros["S"], Setting::new("", 2));
         assert_eq!(cf.macros["j"], Setting::new("web1.shop.example", 4));
         assert_eq!(cf.macros["MTAHost"].value, "[127.0.0.1]");
-        let words: Vec<&str> = cf.class_words["w"].iter().map(|s| s.value.as_str()).collect();
+        let words: Vec<&str> = cf.class_words["w"]
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
         assert_eq!(words, vec!["localhost", "web1", "web1.shop.example"]);
         assert_eq!(
             sendmail_class_file_path(&cf.class_files["w"].value),
@@ -875,8 +861,14 @@ dc_smarthost='old.example::587'
         let conf = exim_debconf(internet);
         assert_eq!(conf.configtype.as_ref().unwrap().value, "internet");
         assert_eq!(conf.smarthost, None);
-        assert_eq!(conf.ignored_smarthost, Some(Setting::new("old.example::587", 4)));
-        assert_eq!(conf.other_hostnames, vec!["exim.example", "mx3.exim.example"]);
+        assert_eq!(
+            conf.ignored_smarthost,
+            Some(Setting::new("old.example::587", 4))
+        );
+        assert_eq!(
+            conf.other_hostnames,
+            vec!["exim.example", "mx3.exim.example"]
+        );
         assert_eq!(conf.other_hostnames_line, Some(3));
 
         let satellite = "dc_eximconfig_configtype=\"satellite\"\ndc_smarthost=smtp.example::587\ndc_other_hostnames=''\n";
@@ -891,7 +883,8 @@ dc_smarthost='old.example::587'
 
     #[test]
     fn shell_assignment_quoting() {
-        let s = shell_assignments("A='x y'\nB=\"q\"\nC=bare # c\nexport D=1\nnot an assignment\n9=x\n");
+        let s =
+            shell_assignments("A='x y'\nB=\"q\"\nC=bare # c\nexport D=1\nnot an assignment\n9=x\n");
         assert_eq!(s["A"].value, "x y");
         assert_eq!(s["B"].value, "q");
         assert_eq!(s["C"].value, "bare");
@@ -922,7 +915,10 @@ account default : provider
 ";
         let account = msmtprc_default_account(text).unwrap();
         assert_eq!(account.name, "provider");
-        assert_eq!(account.host, Some(Setting::new("smtp.provider.example", 12)));
+        assert_eq!(
+            account.host,
+            Some(Setting::new("smtp.provider.example", 12))
+        );
         assert_eq!(account.port, Some(Setting::new("465", 13)));
         assert_eq!(account.domain.unwrap().value, "web1.shop.example");
 
@@ -949,10 +945,14 @@ account default : provider
 
     #[test]
     fn ssmtp_and_dma_keys() {
-        let ssmtp = key_equals_value("# ssmtp.conf\nroot=postmaster\nMailHub=smtp.example:587\nhostname=web1.example\nUseSTARTTLS=YES\n");
+        let ssmtp = key_equals_value(
+            "# ssmtp.conf\nroot=postmaster\nMailHub=smtp.example:587\nhostname=web1.example\nUseSTARTTLS=YES\n",
+        );
         assert_eq!(ssmtp["mailhub"], Setting::new("smtp.example:587", 3));
         assert_eq!(ssmtp["hostname"].value, "web1.example");
-        let dma = keyword_value("# dma.conf\nSMARTHOST mail.example.net # provider\nPORT 587\nSECURETRANSFER\n");
+        let dma = keyword_value(
+            "# dma.conf\nSMARTHOST mail.example.net # provider\nPORT 587\nSECURETRANSFER\n",
+        );
         assert_eq!(dma["SMARTHOST"], Setting::new("mail.example.net", 2));
         assert_eq!(dma["PORT"].value, "587");
         assert_eq!(dma["SECURETRANSFER"].value, "");
@@ -1004,7 +1004,10 @@ sendmail_path =
                 ("/usr/sbin/sendmail -t -i".to_string(), 4),
                 ("/usr/sbin/sendmail -t -i -f a@b.example;x".to_string(), 5),
                 ("/usr/bin/msmtp -t".to_string(), 6),
-                ("/usr/sbin/sendmail -t -i -f www@shop.example".to_string(), 8),
+                (
+                    "/usr/sbin/sendmail -t -i -f www@shop.example".to_string(),
+                    8
+                ),
                 (String::new(), 9),
             ]
         );
@@ -1018,7 +1021,11 @@ sendmail_path =
     #[test]
     fn relay_host_and_port_shapes() {
         let cases = [
-            ("[smtp.provider.example]:587", "smtp.provider.example", Some(587)),
+            (
+                "[smtp.provider.example]:587",
+                "smtp.provider.example",
+                Some(587),
+            ),
             ("[smtp.example]", "smtp.example", None),
             ("esmtp:[smtp.example]", "smtp.example", None),
             ("relay:smtp.example", "smtp.example", None),
@@ -1036,7 +1043,8 @@ sendmail_path =
 
     #[test]
     fn hostile_input_does_not_panic() {
-        let garbage = "\u{0}\u{1}=\u{7f}\n\t=\n[=]\ndefine(`\n(\n\u{fffd}\u{fffd}=x\nD\nC\nF{\nO=\n";
+        let garbage =
+            "\u{0}\u{1}=\u{7f}\n\t=\n[=]\ndefine(`\n(\n\u{fffd}\u{fffd}=x\nD\nC\nF{\nO=\n";
         let _ = postfix_main_cf(garbage);
         let _ = sendmail_mc_defines(garbage);
         let _ = sendmail_cf(garbage);

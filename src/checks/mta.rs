@@ -579,11 +579,33 @@ fn read_postfix(fs: &HostFs, facts: &mut MtaFacts) {
     };
     let cf = parse::postfix_main_cf(&text);
     match cf.get("relayhost") {
-        Some(relay) => set_smarthost(facts, path, &text, relay, relay.value.clone()),
+        Some(relay) => {
+            // `relayhost = $mydomain` is legal: expand what main.cf itself defines.
+            let value = match parse::postfix_expand(&relay.value, &cf) {
+                Some(expanded) => expanded,
+                None => {
+                    facts.notes.push(format!(
+                        "{path}:{}: relayhost {} refers to a parameter not set in main.cf; shown as written",
+                        relay.line, relay.value
+                    ));
+                    relay.value.clone()
+                }
+            };
+            set_smarthost(facts, path, &text, relay, value);
+        }
         None => {
             facts.smarthost_source = Some(path.to_string());
             facts.smarthost_line =
                 Some("relayhost is not set (Postfix's default: empty)".to_string());
+        }
+    }
+    // Per-sender or per-domain routing can bypass relayhost; say so rather than guess.
+    for name in ["sender_dependent_relayhost_maps", "transport_maps"] {
+        if let Some(map) = cf.get(name).filter(|m| !m.value.is_empty()) {
+            facts.notes.push(format!(
+                "{path}:{}: {name} = {} may route some mail differently than relayhost (the map is not read)",
+                map.line, map.value
+            ));
         }
     }
     // Debian's "Local only" answer sets default_transport = error: nothing leaves.
@@ -1698,6 +1720,32 @@ mod tests {
         assert_eq!(
             judge(&Params::default(), &facts, false).verdict,
             Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn postfix_relayhost_references_expand_and_maps_are_noted() {
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/sendmail", "!#!/bin/sh\n"),
+            ("/var/lib/dpkg/info/postfix.list", "/usr/sbin/sendmail\n"),
+            (
+                "/etc/postfix/main.cf",
+                "mydomain = corp.test\nrelayhost = [smtp.$mydomain]:587\ntransport_maps = hash:/etc/postfix/transport\n",
+            ),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        assert_eq!(facts.smarthost.as_deref(), Some("[smtp.corp.test]:587"));
+        assert_eq!(
+            facts.smarthost_source.as_deref(),
+            Some("/etc/postfix/main.cf:2")
+        );
+        assert!(
+            facts
+                .notes
+                .iter()
+                .any(|n| n.contains("main.cf:3: transport_maps")),
+            "{:?}",
+            facts.notes
         );
     }
 }

@@ -221,14 +221,15 @@ pub fn judge(params: &Params, mta: &MtaFacts, live: bool) -> Outcome {
             }
             (None, None) if mta.outbound_blocked.is_some() => {}
             (None, None) => {
+                // Direct delivery is why this host's own IP reputation (blocklists such as
+                // the Spamhaus PBL, PTR, HELO) decides whether recipients accept its mail.
+                let consequence = "mail goes directly to recipients' MX hosts, so this host's \
+                                   own IP address, PTR and HELO name decide whether it is accepted";
                 let mut item = Evidence::new(
                     "no smarthost",
                     match &mta.smarthost_line {
-                        Some(line) => {
-                            format!("{line} (mail goes directly to recipients' MX hosts)")
-                        }
-                        None => "no relay configured: mail goes directly to recipients' MX hosts"
-                            .to_string(),
+                        Some(line) => format!("{line} ({consequence})"),
+                        None => format!("no relay configured: {consequence}"),
                     },
                 );
                 if let Some(source) = &mta.smarthost_source {

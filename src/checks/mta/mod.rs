@@ -759,4 +759,46 @@ mod tests {
             facts.notes
         );
     }
+
+    #[test]
+    fn a_hand_written_exim_conf_is_routed_by_its_routers() {
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/sendmail.exim", "!#!/bin/sh\n"),
+            ("/etc/alternatives/mta", "@/usr/sbin/sendmail.exim"),
+            ("/usr/sbin/sendmail", "@/etc/alternatives/mta"),
+            (
+                "/etc/exim/exim.conf",
+                "begin routers\nsmarthost:\n  driver = manualroute\n  domains = ! +local_domains\n  route_list = * relay.test::587\nbegin transports\n",
+            ),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        assert_eq!(facts.kind.as_deref(), Some("exim"));
+        assert_eq!(facts.smarthost.as_deref(), Some("relay.test::587"));
+        assert_eq!(
+            facts.smarthost_source.as_deref(),
+            Some("/etc/exim/exim.conf:5")
+        );
+        assert_eq!(facts.config_error, None);
+
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/exim4", "!#!/bin/sh\n"),
+            ("/usr/sbin/sendmail", "@exim4"),
+            (
+                "/etc/exim4/exim4.conf",
+                "# routers elsewhere\nbegin routers\n",
+            ),
+            (
+                "/etc/exim4/update-exim4.conf.conf",
+                "dc_eximconfig_configtype='smarthost'\ndc_smarthost='ignored.test'\n",
+            ),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        // exim4.conf replaces the debconf file, and it decides nothing: unknown, not a guess.
+        assert_eq!(facts.smarthost, None);
+        assert!(facts.config_error.is_some());
+        assert_eq!(
+            judge(&Params::default(), &facts, false).verdict,
+            Verdict::Unknown
+        );
+    }
 }

@@ -52,7 +52,7 @@ const USAGE: &str = "check_mailaudit [-v] [-t SECS] [-w RANGE] [-c RANGE] [--met
                   10:20 (outside 10..20), @10:20 (inside 10..20); endpoints inclusive.\n\
                   -w/-c apply to the metric named with --metric (a perfdata label such as \
                   maillog_bounced, or a metric name such as bounced), or else to the count of \
-                  the count-based checks selected with --only (dnsbl: listed, maillog: bounced, \
+                  the count-based checks selected with --only (dnsbl: zones_listed, maillog: bounced, \
                   mailbox_bounces: bounces).\n\
                   More: docs/nagios.md."
 )]

@@ -1,7 +1,7 @@
 //! `nagios`: output by the Monitoring Plugins development guidelines.
 //!
 //! ```text
-//! MAILAUDIT CRITICAL - <worst findings, in words> | 'run_time'=0.012s;;;0 'dnsbl_listed'=1;;;0
+//! MAILAUDIT CRITICAL - <worst findings, in words> | 'run_time'=0.012s;;;0 'dnsbl_zones_listed'=1;;;0
 //! [CRITICAL] dnsbl: 203.0.113.25 is listed on Spamhaus PBL (evidence: …)
 //! [WARNING] maillog: 4 deliveries rejected in 24 h (evidence: …) | 'maillog_bounced'=4;2;5;0 …
 //! ```
@@ -35,7 +35,7 @@ const HEADLINE_MAX_CHARS: usize = 200;
 /// The metric each count-based kind compares with `-w/-c` when only `--only` selects the
 /// checks (no `--metric`): the number of bad things it found.
 pub const COUNT_METRICS: [(&str, &str); 3] = [
-    ("dnsbl", "listed"),
+    ("dnsbl", "zones_listed"),
     ("maillog", "bounced"),
     ("mailbox_bounces", "bounces"),
 ];

@@ -66,7 +66,7 @@ fn story() -> Report {
                     Status::Critical,
                     "203.0.113.25 is listed on Spamhaus PBL (127.0.0.10)",
                 ),
-                &[("listed", 1.0), ("dns_errors", 0.0), ("lookup_seconds", 0.0123)],
+                &[("zones_listed", 1.0), ("zones_queried", 9.0), ("dns_errors", 0.0), ("lookup_seconds", 0.0123)],
             ),
             vec![
                 Evidence::new("DNS answer", "25.113.0.203.zen.spamhaus.org A 127.0.0.10")
@@ -189,7 +189,7 @@ fn all_ok() {
                 Status::Ok,
                 "203.0.113.25 is on no blocklist",
             ),
-            &[("listed", 0.0), ("lookup_seconds", 0.25)],
+            &[("zones_listed", 0.0), ("lookup_seconds", 0.25)],
         ),
         result(
             "mta",
@@ -300,7 +300,7 @@ fn many_checks(count: u8) -> Report {
                         &format!("check {n:02} of the zone catalogue"),
                     ),
                     &[
-                        ("listed", f64::from(u8::from(status == Status::Critical))),
+                        ("zones_listed", f64::from(u8::from(status == Status::Critical))),
                         ("dns_errors", 0.0),
                         ("lookup_seconds", 0.001 * f64::from(n)),
                     ],
@@ -482,7 +482,7 @@ fn thresholds_on_count_checks_selected_with_only() {
     assert!(text.starts_with("MAILAUDIT WARNING - 4 deliveries rejected in 24 h"));
     let perf = perfdata_of(&text);
     assert!(
-        perf.contains(&"'dnsbl_listed'=1;1;5;0".to_string()),
+        perf.contains(&"'dnsbl_zones_listed'=1;1;5;0".to_string()),
         "{perf:?}"
     );
     assert!(
@@ -538,7 +538,7 @@ fn thresholds_that_cannot_apply_are_errors() {
     assert_eq!(report.results[0].status, Status::Unknown);
     // A count check without its count metric cannot be judged.
     let mut report = story();
-    report.results[0].metrics.remove("listed");
+    report.results[0].metrics.remove("zones_listed");
     let error = apply_thresholds(
         &mut report,
         &Thresholds {
@@ -548,7 +548,7 @@ fn thresholds_that_cannot_apply_are_errors() {
     )
     .unwrap_err();
     assert!(
-        error.contains("dnsbl did not report its count \"listed\""),
+        error.contains("dnsbl did not report its count \"zones_listed\""),
         "{error}"
     );
 }

@@ -73,7 +73,8 @@ pub struct MtaFacts {
     pub smarthost_source: Option<String>,
     /// The configuration line that sets the smarthost (or leaves it empty), as written.
     pub smarthost_line: Option<String>,
-    /// The name the MTA says in HELO/EHLO, when configured.
+    /// The name the MTA says in HELO/EHLO, when configured. `None`: the MTA's default,
+    /// which for Postfix, sendmail and Exim is the host's FQDN (`facts.fqdn`).
     pub helo_name: Option<String>,
     pub helo_source: Option<String>,
     /// Domains the MTA delivers locally (Postfix `mydestination`, sendmail `local-host-names`).

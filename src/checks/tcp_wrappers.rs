@@ -52,7 +52,7 @@ pub fn run(_params: &Params, context: &Context) -> Outcome {
     let mta = &context.facts.mta;
     let Some((kind, inferred_from)) = mta_kind(mta) else {
         return Outcome::skipped(format!(
-            "no MTA was found on this host, so no daemon consults TCP wrappers; {OUTBOUND_NOTE}"
+            "no MTA was identified on this host (see the mta check), so no MTA daemon consults TCP wrappers here; {OUTBOUND_NOTE}"
         ))
         .evidence(scope_evidence());
     };
@@ -282,13 +282,6 @@ impl ClientEvaluation {
     fn decision(&self) -> &Decision {
         &self.outcomes[0].1
     }
-
-    fn label(&self) -> String {
-        match self.outcomes.as_slice() {
-            [(HostName::Known(name), _)] => format!("{} ({name})", self.address),
-            _ => self.address.to_string(),
-        }
-    }
 }
 
 fn evaluate_client(
@@ -445,36 +438,8 @@ fn conclude(
     for naming in dedup(evaluations.iter().map(|e| e.naming.clone())) {
         outcome = outcome.evidence(Evidence::new("client name", naming));
     }
-    for evaluation in evaluations {
-        for (name, decision) in &evaluation.outcomes {
-            let access = decision
-                .access
-                .map(|a| a.to_string())
-                .unwrap_or_else(|| "undetermined".to_string());
-            let mut evidence = Evidence::new(
-                "deciding rule",
-                format!(
-                    "{} for daemon \"{}\", client {} named {name}: {} ({})",
-                    access,
-                    evaluation.daemon,
-                    evaluation.address,
-                    decision
-                        .reason
-                        .rule
-                        .clone()
-                        .unwrap_or_else(|| "no matching rule".to_string()),
-                    decision.reason.explanation
-                ),
-            )
-            .with("daemon", evaluation.daemon.clone())
-            .with("client", evaluation.address.to_string())
-            .with("client_name", name.to_string())
-            .with("access", access);
-            if let Some(source) = decision.reason.source() {
-                evidence = evidence.at(source);
-            }
-            outcome = outcome.evidence(evidence);
-        }
+    for evidence in deciding_rules(evaluations) {
+        outcome = outcome.evidence(evidence);
     }
     for evidence in innocent_rules(evaluations, tables, lookup) {
         outcome = outcome.evidence(evidence);
@@ -497,6 +462,90 @@ fn conclude(
         .metric("hosts_access_rules", rule_count)
 }
 
+/// Evidence items that differ only by client, merged into one naming every client.
+struct Grouped {
+    label: &'static str,
+    source: Option<String>,
+    text: String,
+    data: Vec<(&'static str, String)>,
+    clients: Vec<String>,
+}
+
+fn group(items: Vec<Grouped>) -> Vec<Evidence> {
+    let mut merged: Vec<Grouped> = Vec::new();
+    for item in items {
+        match merged.iter_mut().find(|m| {
+            m.label == item.label
+                && m.source == item.source
+                && m.text == item.text
+                && m.data == item.data
+        }) {
+            Some(existing) => {
+                for client in item.clients {
+                    if !existing.clients.contains(&client) {
+                        existing.clients.push(client);
+                    }
+                }
+            }
+            None => merged.push(item),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|item| {
+            let mut evidence = Evidence::new(
+                item.label,
+                item.text.replace("{clients}", &item.clients.join(", ")),
+            )
+            .with("clients", item.clients.clone());
+            for (key, value) in item.data {
+                evidence = evidence.with(key, value);
+            }
+            if let Some(source) = item.source {
+                evidence = evidence.at(source);
+            }
+            evidence
+        })
+        .collect()
+}
+
+/// The rule (or the default) deciding each local client, per daemon name.
+fn deciding_rules(evaluations: &[ClientEvaluation]) -> Vec<Evidence> {
+    let mut items = Vec::new();
+    for evaluation in evaluations {
+        for (name, decision) in &evaluation.outcomes {
+            let access = decision
+                .access
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "undetermined".to_string());
+            let rule = decision
+                .reason
+                .rule
+                .clone()
+                .unwrap_or_else(|| "no matching rule".to_string());
+            items.push(Grouped {
+                label: "deciding rule",
+                source: decision.reason.source(),
+                text: format!(
+                    "{rule} — {access} for daemon \"{}\" and client {{clients}}: {}",
+                    evaluation.daemon, decision.reason.explanation
+                ),
+                data: vec![("daemon", evaluation.daemon.clone()), ("access", access)],
+                clients: vec![client_label(evaluation.address, name)],
+            });
+        }
+    }
+    group(items)
+}
+
+fn client_label(address: IpAddr, name: &HostName) -> String {
+    match name {
+        HostName::Known(name) => format!("{address} ({name})"),
+        HostName::Unknown => format!("{address} (no name)"),
+        HostName::Paranoid => format!("{address} (unverified name)"),
+    }
+}
+
 /// Rules about this daemon (daemon list matched) that do not decide for a local client:
 /// the suspects an operator looks at, each with the reason it is innocent.
 fn innocent_rules(
@@ -504,10 +553,9 @@ fn innocent_rules(
     tables: &Tables,
     lookup: &dyn hosts_access::Lookup,
 ) -> Vec<Evidence> {
-    let mut evidence: Vec<Evidence> = Vec::new();
-    let mut explained: Vec<String> = Vec::new();
+    let mut items = Vec::new();
     for evaluation in evaluations {
-        let (Some(request), Some((_, decision))) =
+        let (Some(request), Some((name, decision))) =
             (evaluation.requests.first(), evaluation.outcomes.first())
         else {
             continue;
@@ -523,37 +571,43 @@ fn innocent_rules(
                 if matched.daemons != Match::Yes {
                     continue;
                 }
-                let key = format!("{source} {}", evaluation.address);
-                if explained.contains(&key) || evidence.len() >= MAX_EXPLAINED_RULES {
-                    continue;
-                }
-                explained.push(key);
-                let mut why = match matched.overall() {
-                    Match::No => format!(
-                        "names daemon \"{}\" but does not match client {}",
-                        evaluation.daemon,
-                        evaluation.label()
+                let reached = decision
+                    .considered
+                    .iter()
+                    .any(|c| c.table == table.table && c.lines == rule.lines());
+                let mut why = match (matched.overall(), reached) {
+                    (Match::No, true) => format!(
+                        "applies to daemon \"{}\" but does not match client {{clients}}",
+                        evaluation.daemon
                     ),
-                    Match::Yes => format!(
-                        "would match client {} but is not reached: {} decides first",
-                        evaluation.label(),
+                    (Match::No, false) => format!(
+                        "applies to daemon \"{}\" but does not match client {{clients}}, and is not even reached: {} decides first",
+                        evaluation.daemon,
                         rule_text(decision)
                     ),
-                    Match::Undetermined(_) => continue,
+                    (Match::Yes, _) => format!(
+                        "would match client {{clients}} but is not reached: {} decides first",
+                        rule_text(decision)
+                    ),
+                    (Match::Undetermined(_), _) => continue,
                 };
                 if rule.text.to_ascii_uppercase().contains("PARANOID") {
                     why.push_str(
                         "; PARANOID matches only a client name libwrap failed to verify, and the MTA hands libwrap the name it resolved itself, so this rule cannot refuse local submission",
                     );
                 }
-                evidence.push(
-                    Evidence::new("rule not deciding", format!("{} — {why}", rule.text))
-                        .at(source)
-                        .with("client", evaluation.address.to_string()),
-                );
+                items.push(Grouped {
+                    label: "rule not deciding",
+                    source: Some(source),
+                    text: format!("{} — {why}", rule.text),
+                    data: Vec::new(),
+                    clients: vec![client_label(evaluation.address, name)],
+                });
             }
         }
     }
+    let mut evidence = group(items);
+    evidence.truncate(MAX_EXPLAINED_RULES);
     evidence
 }
 
@@ -687,8 +741,9 @@ mod tests {
             outcome.summary
         );
         assert!(
-            evidence
-                .contains("rule not deciding | /etc/hosts.deny:1 | ALL: PARANOID — names daemon"),
+            evidence.contains(
+                "rule not deciding | /etc/hosts.deny:1 | ALL: PARANOID — applies to daemon \"sendmail\" but does not match client 127.0.0.1 (localhost), ::1 (localhost), and is not even reached: /etc/hosts.allow:2 `sendmail: LOCAL` decides first"
+            ),
             "{evidence}"
         );
         assert!(evidence.contains("PARANOID matches only"));

@@ -209,7 +209,9 @@ pub fn parse(table: Table, text: &str) -> AccessTable {
             }));
             continue;
         }
-        if let Some(bad) = logical.text.chars().find(|&c| is_garbage(c)) {
+        // Only the rule part counts: a Latin-1 name in a comment is harmless.
+        let content = strip_comment(&logical.text);
+        if let Some(bad) = content.chars().find(|&c| is_garbage(c)) {
             result.entries.push(Entry::Unreadable(LineNote {
                 line: first,
                 message: format!(
@@ -219,7 +221,6 @@ pub fn parse(table: Table, text: &str) -> AccessTable {
             }));
             continue;
         }
-        let content = strip_comment(&logical.text);
         if content.trim_matches([' ', '\t', '\r', '\n']).is_empty() {
             continue;
         }
@@ -1064,16 +1065,8 @@ impl Reason {
     }
 }
 
-/// One rule or line considered on the way to the decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Considered {
-    pub table: Table,
-    pub lines: String,
-    pub rule: Option<String>,
-    pub outcome: Match,
-    /// For rules: did the daemon list match (the rule was "about" this daemon)?
-    pub daemon_matched: Match,
-}
+/// Causes kept per decision, at most (a hostile file may hold hundreds of thousands).
+pub const MAX_CAUSES: usize = 50;
 
 /// The decision for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1083,12 +1076,29 @@ pub struct Decision {
     /// The entry that decides when the undetermined entries before it do not match; the
     /// default when nothing matches.
     pub reason: Reason,
-    /// Other ways the request could be decided (from undetermined entries), with causes.
+    /// Other ways the request could be decided (from undetermined entries): the first
+    /// entry for each access it could give.
     pub alternatives: Vec<(Access, Reason)>,
-    /// Why some entries could not be decided.
+    /// Why entries could not be decided (the first [`MAX_CAUSES`]).
     pub causes: Vec<String>,
-    /// Every rule and unreadable line looked at, in order.
-    pub considered: Vec<Considered>,
+    /// How many entries were undetermined in all.
+    pub undetermined_entries: usize,
+    /// Where libwrap stops reading: the table and first line of the deciding rule, `None`
+    /// when it reads both files to the end.
+    pub stopped_at: Option<(Table, usize)>,
+}
+
+impl Decision {
+    /// Does libwrap read the entry at `line` of `table` for this request?
+    pub fn reaches(&self, table: Table, line: usize) -> bool {
+        match self.stopped_at {
+            None => true,
+            Some((stop_table, stop_line)) => {
+                (table == Table::Allow && stop_table == Table::Deny)
+                    || (table == stop_table && line <= stop_line)
+            }
+        }
+    }
 }
 
 /// The access a matching rule gives, options included.
@@ -1138,71 +1148,74 @@ pub fn decide(
     request: &Request,
     lookup: &dyn Lookup,
 ) -> Decision {
-    let mut possible: Vec<(Access, Reason)> = Vec::new();
+    let mut alternatives: Vec<(Access, Reason)> = Vec::new();
     let mut causes: Vec<String> = Vec::new();
-    let mut considered = Vec::new();
-    let mut decided = false;
+    let mut undetermined_entries = 0;
+    let mut note_cause = |cause: &dyn Fn() -> String| {
+        if causes.len() < MAX_CAUSES {
+            let cause = cause();
+            if causes.last() != Some(&cause) {
+                causes.push(cause);
+            }
+        }
+    };
+    let mut alternative = |access: Access, reason: &dyn Fn() -> Reason| {
+        if !alternatives.iter().any(|(a, _)| *a == access) {
+            alternatives.push((access, reason()));
+        }
+    };
+    let mut decided: Option<(Access, Reason, (Table, usize))> = None;
     'tables: for table in [allow, deny] {
         for entry in &table.entries {
             match entry {
                 Entry::Unreadable(note) => {
-                    let source = format!("{}:{}", table.table.path(), note.line);
-                    causes.push(format!("{source}: {}", note.message));
-                    for access in [Access::Granted, Access::Denied] {
-                        possible.push((
-                            access,
-                            Reason {
-                                table: Some(table.table),
-                                lines: Some(note.line.to_string()),
-                                rule: None,
-                                explanation: note.message.clone(),
-                            },
-                        ));
-                    }
-                    considered.push(Considered {
-                        table: table.table,
-                        lines: note.line.to_string(),
-                        rule: None,
-                        outcome: Match::undetermined(note.message.clone()),
-                        daemon_matched: Match::undetermined(note.message.clone()),
+                    undetermined_entries += 1;
+                    note_cause(&|| {
+                        format!("{}:{}: {}", table.table.path(), note.line, note.message)
                     });
+                    let reason = || Reason {
+                        table: Some(table.table),
+                        lines: Some(note.line.to_string()),
+                        rule: None,
+                        explanation: note.message.clone(),
+                    };
+                    alternative(Access::Granted, &reason);
+                    alternative(Access::Denied, &reason);
                 }
                 Entry::Rule(rule) => {
-                    let matched = rule_match(rule, request, lookup);
-                    let outcome = matched.overall();
-                    considered.push(Considered {
-                        table: table.table,
-                        lines: rule.lines(),
-                        rule: Some(rule.text.clone()),
-                        outcome: outcome.clone(),
-                        daemon_matched: matched.daemons.clone(),
-                    });
+                    let outcome = rule_match(rule, request, lookup).overall();
+                    if outcome == Match::No {
+                        continue;
+                    }
                     let (access, why) = rule_access(rule, table.table);
-                    let reason = Reason {
+                    let reason = || Reason {
                         table: Some(table.table),
                         lines: Some(rule.lines()),
                         rule: Some(rule.text.clone()),
-                        explanation: why,
+                        explanation: why.clone(),
                     };
                     match outcome {
-                        Match::No => {}
-                        Match::Yes => {
-                            possible.push((access, reason));
-                            decided = true;
-                            break 'tables;
-                        }
                         Match::Undetermined(why) => {
-                            let source = format!("{}:{}", table.table.path(), rule.lines());
-                            causes.extend(why.into_iter().map(|c| format!("{source}: {c}")));
-                            possible.push((access, reason));
+                            undetermined_entries += 1;
+                            for cause in why {
+                                note_cause(&|| {
+                                    format!("{}:{}: {cause}", table.table.path(), rule.lines())
+                                });
+                            }
+                            alternative(access, &reason);
+                        }
+                        _ => {
+                            decided = Some((access, reason(), (table.table, rule.line)));
+                            break 'tables;
                         }
                     }
                 }
             }
         }
     }
-    if !decided {
-        possible.push((
+    let (access, reason, stopped_at) = match decided {
+        Some((access, reason, at)) => (access, reason, Some(at)),
+        None => (
             Access::Granted,
             Reason {
                 table: None,
@@ -1210,17 +1223,17 @@ pub fn decide(
                 rule: None,
                 explanation: "no rule matches in /etc/hosts.allow or /etc/hosts.deny: access is granted by default".to_string(),
             },
-        ));
-    }
-    let (final_access, final_reason) = possible.pop().expect("a default is always pushed");
-    let unanimous = possible.iter().all(|(access, _)| *access == final_access);
-    causes.dedup();
+            None,
+        ),
+    };
+    let unanimous = alternatives.iter().all(|(a, _)| *a == access);
     Decision {
-        access: unanimous.then_some(final_access),
-        reason: final_reason,
-        alternatives: possible,
+        access: unanimous.then_some(access),
+        reason,
+        alternatives,
         causes,
-        considered,
+        undetermined_entries,
+        stopped_at,
     }
 }
 

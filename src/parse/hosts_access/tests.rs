@@ -108,9 +108,11 @@ fn the_story_host_grants_local_submission() {
     // Without the allow rule PARANOID still does not hit a name sendmail resolved itself.
     let decision = decide_texts("", &deny, &localhost4());
     assert_eq!(decision.access, Some(Access::Granted));
-    assert_eq!(decision.considered.len(), 1);
-    assert_eq!(decision.considered[0].daemon_matched, Match::Yes);
-    assert_eq!(decision.considered[0].outcome, Match::No);
+    assert_eq!(decision.stopped_at, None);
+    let paranoid = only_rule("ALL: PARANOID\n");
+    let matched = rule_match(&paranoid, &localhost4(), &no_pattern_files);
+    assert_eq!(matched.daemons, Match::Yes);
+    assert_eq!(matched.overall(), Match::No);
 }
 
 #[test]
@@ -652,6 +654,15 @@ fn garbage_and_over_long_lines_make_the_result_undetermined() {
         "{decision:?}"
     );
 
+    // Bad bytes in a comment do not matter.
+    let commented = "# G\u{fffd}rard's rule \u{1b}\nsendmail: LOCAL # \u{fffd}\n";
+    let table = parse(Table::Allow, commented);
+    assert_eq!(table.rules().count(), 1, "{table:?}");
+    assert_eq!(
+        access(commented, "ALL: ALL\n", &localhost4()),
+        Some(Access::Granted)
+    );
+
     let long = format!("sendmail: {}\nALL: ALL\n", "192.0.2.1 ".repeat(300));
     let table = parse(Table::Deny, &long);
     assert!(matches!(&table.entries[0], Entry::Unreadable(note) if note.message.contains("2048")));
@@ -737,7 +748,9 @@ fn the_first_match_wins_in_file_order() {
         decision.reason.source().as_deref(),
         Some("/etc/hosts.allow:3")
     );
-    assert_eq!(decision.considered.len(), 3);
+    assert_eq!(decision.stopped_at, Some((Table::Allow, 3)));
+    assert!(decision.reaches(Table::Allow, 2));
+    assert!(!decision.reaches(Table::Deny, 1));
     let outsider = sendmail_request("198.51.100.1", HostName::Known("x.example".to_string()));
     let decision = decide_texts(allow, "", &outsider);
     assert_eq!(decision.access, Some(Access::Denied));

@@ -71,16 +71,14 @@ pub fn run(_params: &Params, context: &Context) -> Outcome {
     let linkage = libwrap_use(&kind, mta);
     let basis = match &linkage {
         Libwrap::NotLinked(basis) => {
+            preamble.push(Evidence::new("libwrap", basis.clone()));
+            preamble.push(scope_evidence());
             let mut outcome = Outcome::pass(format!(
                 "{kind} does not consult TCP wrappers: /etc/hosts.allow and /etc/hosts.deny do not apply to it; {OUTBOUND_NOTE}"
             ))
-            .evidence(Evidence::new("libwrap", basis.clone()))
-            .evidence(scope_evidence())
             .metric("local_clients_denied", 0usize)
             .remediation("Nothing to change in /etc/hosts.allow or /etc/hosts.deny: they are irrelevant for this MTA.");
-            for evidence in preamble {
-                outcome = outcome.evidence(evidence);
-            }
+            outcome.evidence = preamble;
             return outcome;
         }
         Libwrap::Linked(basis) | Libwrap::Unsure(basis) => basis.clone(),
@@ -90,11 +88,13 @@ pub fn run(_params: &Params, context: &Context) -> Outcome {
     let tables = match read_tables(&context.fs) {
         Ok(tables) => tables,
         Err(problem) => {
-            return Outcome::unknown(format!(
+            preamble.push(Evidence::new("unreadable file", problem.clone()));
+            preamble.push(scope_evidence());
+            let mut outcome = Outcome::unknown(format!(
                 "cannot tell whether TCP wrappers let local clients reach {kind}: {problem}; {OUTBOUND_NOTE}"
-            ))
-            .evidence(Evidence::new("unreadable file", problem))
-            .evidence(scope_evidence());
+            ));
+            outcome.evidence = preamble;
+            return outcome;
         }
     };
     let hosts = match context.fs.read_optional_config("/etc/hosts") {
@@ -392,7 +392,7 @@ fn conclude(
 
     let mut outcome = if !denied.is_empty() {
         let first = denied[0];
-        let clients: Vec<String> = denied.iter().map(|e| e.address.to_string()).collect();
+        let clients = dedup(denied.iter().map(|e| e.address.to_string()));
         let msp = if kind == "sendmail"
             && denied
                 .iter()
@@ -450,18 +450,17 @@ fn conclude(
                 }
             }
         }
-        let clients: Vec<String> = undetermined.iter().map(|e| e.address.to_string()).collect();
-        let mut deduped = clients.clone();
-        deduped.dedup();
+        let deduped = dedup(undetermined.iter().map(|e| e.address.to_string()));
         let mut outcome = Outcome::unknown(format!(
             "cannot tell whether TCP wrappers let local clients ({}) reach {kind}: {}; {OUTBOUND_NOTE}",
             deduped.join(", "),
             causes.first().cloned().unwrap_or_default()
         ));
         if undetermined.iter().any(|e| e.outcomes.len() > 1) {
-            outcome = outcome.remediation(
-                "Name the loopback addresses in /etc/hosts (`127.0.0.1 localhost`, `::1 localhost`), or allow the MTA's local clients by address (`sendmail: 127.0.0.1 [::1]` in /etc/hosts.allow) so that the decision does not depend on DNS. TCP wrappers never affect outbound delivery.",
-            );
+            outcome = outcome.remediation(format!(
+                "Name the loopback addresses in /etc/hosts (`127.0.0.1 localhost`, `::1 localhost`), or allow the MTA's local clients by address (`{}: 127.0.0.1 [::1]` in /etc/hosts.allow) so that the decision does not depend on DNS. TCP wrappers never affect outbound delivery.",
+                undetermined[0].daemon
+            ));
         }
         let total: usize = undetermined
             .iter()

@@ -559,7 +559,7 @@ fn dotted_quad(text: &str) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-/// Splits the options field at unescaped `:` (a backslash quotes the next character) and
+/// Splits the options field at unescaped `:` (`\:` is a literal colon) and
 /// checks each option as libwrap's `process_options` would when the rule matches.
 fn parse_options(field: &str) -> (Vec<RuleOption>, Option<String>) {
     let mut raw = Vec::new();
@@ -567,10 +567,11 @@ fn parse_options(field: &str) -> (Vec<RuleOption>, Option<String>) {
     let mut chars = field.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => match chars.next() {
-                Some(next) => current.push(next),
-                None => current.push('\\'),
-            },
+            // Only `\:` is an escape (libwrap's get_field); other backslashes stay.
+            '\\' if chars.clone().next() == Some(':') => {
+                chars.next();
+                current.push(':');
+            }
             ':' => raw.push(std::mem::take(&mut current)),
             c => current.push(c),
         }

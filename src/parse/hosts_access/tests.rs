@@ -445,6 +445,11 @@ fn option_values_and_escapes_are_parsed() {
     assert_eq!(rule.options[0].keyword, "setenv");
     assert_eq!(rule.options[0].value.as_deref(), Some("PATH /bin:/usr/bin"));
     assert_eq!(rule.options[1].value.as_deref(), Some("022"));
+    let rule = only_rule("sendmail: ALL: spawn /bin/echo a\\tb \\: done\n");
+    assert_eq!(
+        rule.options[0].value.as_deref(),
+        Some("/bin/echo a\\tb : done")
+    );
 }
 
 #[test]

@@ -47,7 +47,8 @@ pub struct Context {
 }
 
 /// Keeps the definitions selected by `--only`/`--skip` (each matching an id or a kind).
-/// Fails when a selector matches nothing, so that a typo is not a silent green.
+/// An `--only` that matches nothing fails, so that a typo is not a silent green; a `--skip`
+/// that matches nothing is harmless (the check runs) and lets scripts share options.
 pub fn select(
     definitions: Vec<CheckDefinition>,
     only: &[String],
@@ -56,11 +57,11 @@ pub fn select(
     let matches = |definition: &CheckDefinition, selector: &str| {
         definition.id == selector || definition.kind.as_str() == selector
     };
-    for selector in only.iter().chain(skip) {
+    for selector in only {
         if !definitions.iter().any(|d| matches(d, selector)) {
             let known: Vec<&str> = definitions.iter().map(|d| d.id.as_str()).collect();
             return Err(format!(
-                "--only/--skip {selector:?} matches no check id or kind of the profile (ids: {})",
+                "--only {selector:?} matches no check id or kind of the profile (ids: {})",
                 known.join(", ")
             ));
         }

@@ -601,7 +601,7 @@ fn a_catalogue_with_a_bad_code_is_a_configuration_error() {
         let message = String::from_utf8_lossy(&output.stderr);
         assert!(
             message.contains(&format!(
-                "{}:7:13: bad catalogue:",
+                "{}:7:13: field `catalogue`: bad catalogue:",
                 profile.to_str().unwrap()
             )),
             "{message}"
@@ -628,4 +628,41 @@ fn a_malformed_nameserver_is_a_usage_error() {
             "{message}"
         );
     }
+}
+
+#[test]
+fn the_story_host_snapshot_finds_the_pbl_in_one_command() {
+    // The mta helper's capture of the story's web server (sendmail sending directly).
+    let (code, report) = audit("story-sendmail", &["203.0.113.25"], &[]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["host"], "web1.shop.example");
+    let dnsbl = result(&report, "dnsbl");
+    assert_eq!(dnsbl["status"], "critical");
+    assert!(
+        dnsbl["summary"]
+            .as_str()
+            .unwrap()
+            .contains("203.0.113.25 on Spamhaus ZEN (PBL)")
+    );
+    assert_eq!(result(&report, "fcrdns")["status"], "warning");
+}
+
+#[test]
+fn the_relayhost_snapshot_is_ok_despite_its_pbl_listing() {
+    // postfix-relayhost relays through [smtp.provider.example]:587 (found by the mta facts).
+    let (code, report) = audit("postfix-relayhost", &["198.51.100.20"], &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        report["facts"]["mta"]["smarthost"],
+        "[smtp.provider.example]:587"
+    );
+    let dnsbl = result(&report, "dnsbl");
+    assert_eq!(dnsbl["status"], "ok");
+    let summary = dnsbl["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("listed only on a policy list"),
+        "{summary}"
+    );
+    evidence_with(dnsbl, "blocklist listing", "does not matter here");
+    assert_eq!(result(&report, "fcrdns")["status"], "ok");
 }

@@ -4,7 +4,7 @@
 //!     cargo run --example fixture_dns -- --zones fixtures/dns --port 5353 --delay 50ms \
 //!         --fault dropped.example=drop --fault slow.example=delay:200ms
 //!
-//! Serves UDP and TCP on 127.0.0.1. Prints `listening on 127.0.0.1:PORT` once ready (with
+//! Serves UDP and TCP on 127.0.0.1 (`--ipv6`: on ::1). Prints `listening on 127.0.0.1:PORT` once ready (with
 //! `--port 0`, the ephemeral port chosen), then runs until killed or until its standard
 //! input closes when `--until-stdin-closes` is given.
 
@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use dns_server::{Fault, FixtureDns, FixtureOptions, parse_duration};
 
-const USAGE: &str = "usage: fixture_dns --zones DIR [--port N] [--delay 50ms] [--fault NAME=ACTION]... [--drop NAME]... [--until-stdin-closes]
+const USAGE: &str = "usage: fixture_dns --zones DIR [--port N] [--ipv6] [--delay 50ms] [--fault NAME=ACTION]... [--drop NAME]... [--until-stdin-closes]
   ACTION: drop | servfail | refused | truncate | malformed | delay:DURATION";
 
 fn main() {
@@ -51,6 +51,7 @@ fn run() -> Result<(), String> {
             "--drop" => options
                 .faults
                 .push(Fault::parse(&format!("{}=drop", value("--drop")?))?),
+            "--ipv6" => options.ipv6 = true,
             "--until-stdin-closes" => until_stdin_closes = true,
             "-h" | "--help" => {
                 println!("{USAGE}");

@@ -666,3 +666,40 @@ fn the_relayhost_snapshot_is_ok_despite_its_pbl_listing() {
     evidence_with(dnsbl, "blocklist listing", "does not matter here");
     assert_eq!(result(&report, "fcrdns")["status"], "ok");
 }
+
+#[test]
+fn the_resolver_speaks_ipv6_transport() {
+    let server = match FixtureDns::start(FixtureOptions {
+        zones_dir: fixture("fixtures/dns"),
+        ipv6: true,
+        ..FixtureOptions::default()
+    }) {
+        Ok(server) => server,
+        Err(error) if std::env::var_os("MAILAUDIT_E2E").is_none() => {
+            eprintln!("notice: no IPv6 loopback here ({error}); IPv6 transport not tested");
+            return;
+        }
+        Err(error) => panic!("no IPv6 loopback: {error}"),
+    };
+    let nameserver = server.nameserver();
+    assert!(nameserver.starts_with("[::1]:"), "{nameserver}");
+    let root = fixture("fixtures/hosts/dns-story");
+    let output = mailaudit(&[
+        "run",
+        "--root",
+        root.to_str().unwrap(),
+        "--nameserver",
+        &nameserver,
+        "--egress-ip",
+        "203.0.113.25",
+        "--only",
+        "dnsbl",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["facts"]["nameservers"][0], nameserver.as_str());
+    let dnsbl = result(&report, "dnsbl");
+    assert_eq!(dnsbl["status"], "critical", "{dnsbl:#}");
+    evidence_with(dnsbl, "blocklist listing", "PBL");
+}

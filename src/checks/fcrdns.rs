@@ -117,7 +117,8 @@ fn own_names(context: &Context) -> Vec<(String, &'static str)> {
     for (name, what) in candidates {
         if let Some(name) = name {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
-            if !name.is_empty() && !names.iter().any(|(n, _)| *n == name) {
+            // A PTR is always qualified: a short name can never match it.
+            if name.contains('.') && !names.iter().any(|(n, _)| *n == name) {
                 names.push((name, what));
             }
         }

@@ -109,6 +109,8 @@ fn normalise(name: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct FixtureOptions {
     pub zones_dir: PathBuf,
+    /// Listen on ::1 instead of 127.0.0.1 (IPv6 transport).
+    pub ipv6: bool,
     /// 0: an ephemeral port.
     pub port: u16,
     /// Added to every answer.
@@ -139,7 +141,7 @@ impl FixtureDns {
         let (catalog, mut faults) = load(&options.zones_dir)?;
         let mut all_faults = options.faults.clone();
         all_faults.append(&mut faults);
-        let (udp, tcp) = bind(options.port)?;
+        let (udp, tcp) = bind(options.ipv6, options.port)?;
         let address = udp.local_addr().map_err(|e| e.to_string())?;
         let raw = udp.try_clone().map_err(|e| e.to_string())?;
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -195,7 +197,7 @@ impl FixtureDns {
         })
     }
 
-    /// `127.0.0.1:PORT`, for `--nameserver`.
+    /// `127.0.0.1:PORT` (or `[::1]:PORT`), for `--nameserver`.
     pub fn nameserver(&self) -> String {
         self.address.to_string()
     }
@@ -213,18 +215,23 @@ impl Drop for FixtureDns {
 }
 
 /// A UDP socket and a TCP listener on the same loopback port.
-fn bind(port: u16) -> Result<(std::net::UdpSocket, std::net::TcpListener), String> {
+fn bind(ipv6: bool, port: u16) -> Result<(std::net::UdpSocket, std::net::TcpListener), String> {
+    let host: std::net::IpAddr = if ipv6 {
+        std::net::Ipv6Addr::LOCALHOST.into()
+    } else {
+        std::net::Ipv4Addr::LOCALHOST.into()
+    };
     for _ in 0..20 {
-        let udp = std::net::UdpSocket::bind(("127.0.0.1", port))
-            .map_err(|e| format!("cannot bind UDP 127.0.0.1:{port}: {e}"))?;
+        let udp = std::net::UdpSocket::bind((host, port))
+            .map_err(|e| format!("cannot bind UDP {host} port {port}: {e}"))?;
         let chosen = udp.local_addr().map_err(|e| e.to_string())?.port();
-        match std::net::TcpListener::bind(("127.0.0.1", chosen)) {
+        match std::net::TcpListener::bind((host, chosen)) {
             Ok(tcp) => {
                 udp.set_nonblocking(true).map_err(|e| e.to_string())?;
                 tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
                 return Ok((udp, tcp));
             }
-            Err(e) if port != 0 => return Err(format!("cannot bind TCP 127.0.0.1:{port}: {e}")),
+            Err(e) if port != 0 => return Err(format!("cannot bind TCP {host} port {port}: {e}")),
             Err(_) => continue, // the ephemeral port is taken for TCP: pick another
         }
     }

@@ -118,7 +118,7 @@ PY
 }
 
 DNSBL_ARGS=(--root fixtures/hosts/dns-clean --egress-ip 192.0.2.66 --profile "$WORK/dnsbl-50.toml")
-FULL_ARGS=(--root fixtures/hosts/dns-story --egress-ip 203.0.113.25)
+FULL_ARGS=(--root fixtures/hosts/story-sendmail --egress-ip 203.0.113.25)
 
 start_server 0; REF_PORT=$PORT
 start_server "$DELAY_MS"; SLOW_PORT=$PORT

@@ -703,3 +703,28 @@ fn the_resolver_speaks_ipv6_transport() {
     assert_eq!(dnsbl["status"], "critical", "{dnsbl:#}");
     evidence_with(dnsbl, "blocklist listing", "PBL");
 }
+
+#[test]
+fn an_ipv6_address_with_only_ipv4_zones_is_unknown_not_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("v4only.toml");
+    std::fs::write(
+        &profile,
+        "[[check]]\nid = \"dnsbl\"\nkind = \"dnsbl\"\nseverity = \"critical\"\ntitle = \"t\"\nremediation = \"r\"\nzones = [\"spamcop\", \"psbl\"]\n",
+    )
+    .unwrap();
+    let (code, report) = audit(
+        "dns-v6",
+        &["2001:db8::25"],
+        &["--profile", profile.to_str().unwrap()],
+    );
+    assert_eq!(code, 3, "{report:#}");
+    let dnsbl = result(&report, "dnsbl");
+    assert!(
+        dnsbl["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no selected blocklist zone can look up these addresses")
+    );
+    evidence_with(dnsbl, "zone skipped", "Passive Spam Block List");
+}

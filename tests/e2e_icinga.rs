@@ -498,7 +498,29 @@ object Host "e2e.mail.example" {{
                 .get(*name)
                 .is_some_and(|s| s.get("has_been_checked").map(String::as_str) == Some("1"))
         });
-        if checked {
+        // The perfdata writer records a result after status.dat may show it: wait for both
+        // (the DNS service's result comes last, when the plugin's 2 s timeout fires).
+        let perfdata_written = || {
+            let mut written = String::new();
+            for entry in std::fs::read_dir(dir.path().join("perfdata"))
+                .into_iter()
+                .flatten()
+            {
+                let path = entry.unwrap().path();
+                if path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("service-perfdata")
+                {
+                    written.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
+            services
+                .iter()
+                .all(|(name, _, _)| written.contains(&format!("\tSERVICEDESC::{name}\t")))
+        };
+        if checked && perfdata_written() {
             break status;
         }
         if let Ok(Some(exit)) = daemon.child.try_wait() {

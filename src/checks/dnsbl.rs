@@ -330,6 +330,14 @@ impl Finding {
 
 /// The verdict over all findings (pure). `smarthost`: where mail relays, if it does.
 pub fn decide(findings: &[Finding], smarthost: Option<&str>) -> (Verdict, String) {
+    if findings.is_empty() {
+        // Never "clean on 0 lists": e.g. an IPv6-only host and zones without IPv6 support.
+        return (
+            Verdict::Unknown,
+            "no selected blocklist zone can look up these addresses (IPv6 needs zones with ipv6 = true)"
+                .to_string(),
+        );
+    }
     let listed: Vec<&Finding> = findings
         .iter()
         .filter(|f| matches!(f.state, Interpretation::Listed { .. }))
@@ -865,6 +873,11 @@ mod tests {
             unexpected: vec![],
         });
         assert_eq!(decide(&[xbl_and_pbl], Some("relay")).0, Verdict::Critical);
+    }
+
+    #[test]
+    fn no_lookup_at_all_is_unknown_not_clean() {
+        assert_eq!(decide(&[], None).0, Verdict::Unknown);
     }
 
     #[test]

@@ -398,6 +398,7 @@ fn scenarios(dns: &SilentDns) -> Vec<Scenario> {
     let no_mta = fixture("hosts/no-mta");
     let warning_profile = fixture("nagios/mta-warning.toml");
     let dns_profile = fixture("nagios/fcrdns.toml");
+    let many_profile = fixture("nagios/many-metrics.toml");
     let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     vec![
         Scenario {
@@ -423,6 +424,14 @@ fn scenarios(dns: &SilentDns) -> Vec<Scenario> {
                 "vars.mailaudit_root = \"{no_mta}\"\n  vars.mailaudit_only = [ \"mta\" ]\n  vars.mailaudit_verbose = true"
             ),
             args: strings(&["--root", &no_mta, "--only", "mta", "-v"]),
+        },
+        Scenario {
+            name: "mail-many-metrics",
+            state: 1,
+            icinga_vars: format!(
+                "vars.mailaudit_root = \"{quiet_root}\"\n  vars.mailaudit_profile = [ \"{many_profile}\" ]"
+            ),
+            args: strings(&["--root", &quiet_root, "--profile", &many_profile]),
         },
         Scenario {
             name: "mail-unknown",
@@ -512,6 +521,24 @@ fn assert_recorded(status: &BTreeMap<String, BTreeMap<String, String>>, scenario
         status["mail-critical"]["long_plugin_output"].contains("[CRITICAL] mta: "),
         "{:#?}",
         status["mail-critical"]
+    );
+    // Perfdata that overflowed the first line continues after a `|` on the last line of the
+    // long output: the engine took all of it as perfdata, none of it as text.
+    let many = &status["mail-many-metrics"];
+    let perfdata = many["performance_data"].replace('\'', "");
+    for label in [
+        "run_time=",
+        "mta-01_mta_found=0;;;0",
+        "mta-12_smarthost_configured=0;;;0",
+    ] {
+        assert!(perfdata.contains(label), "{label}: {many:#?}");
+    }
+    assert_eq!(perfdata.matches("_mta_found=").count(), 12, "{many:#?}");
+    let long = &many["long_plugin_output"];
+    assert!(long.contains("[WARNING] mta-12: "), "{many:#?}");
+    assert!(
+        !long.contains("mta_found") && !long.contains('|'),
+        "{many:#?}"
     );
 }
 

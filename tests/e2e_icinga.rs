@@ -517,8 +517,10 @@ fn assert_recorded(status: &BTreeMap<String, BTreeMap<String, String>>, scenario
             scenario.name
         );
     }
+    // `-v` (Icinga: `mailaudit_verbose = true` through `set_if`) adds the fix to the finding.
+    let critical = &status["mail-critical"]["long_plugin_output"];
     assert!(
-        status["mail-critical"]["long_plugin_output"].contains("[CRITICAL] mta: "),
+        critical.contains("[CRITICAL] mta: ") && critical.contains("  fix: Install"),
         "{:#?}",
         status["mail-critical"]
     );

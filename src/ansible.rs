@@ -713,6 +713,7 @@ mod tests {
         assert_eq!(typed, ModuleParams::from_arguments(&adhoc).unwrap());
         assert_eq!(typed.only, ["mta", "dnsbl"]);
         assert!(typed.redact);
+        assert!(typed.run_options().redact, "redact reaches the engine");
         assert_eq!(typed.timeout, Some(Duration::from_secs(42)));
         assert_eq!(typed.fail_on, FailOn::Never);
         assert_eq!(typed.nameservers, ["127.0.0.1:5353".parse().unwrap()]);

@@ -110,13 +110,11 @@ impl World {
     }
 
     fn playbook(&self, playbook: &Path, args: &[&str]) -> Output {
-        let output = self
-            .command("ansible-playbook")
+        self.command("ansible-playbook")
             .arg(playbook)
             .args(args)
             .output()
-            .unwrap();
-        output
+            .unwrap()
     }
 
     /// A snapshot root of a host with no MTA at all (critical for the `mta` check).

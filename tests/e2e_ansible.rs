@@ -8,9 +8,10 @@
 //! missing Ansible is a failure. Everything runs on loopback with local connections;
 //! Ansible's home, temp dirs and config are confined to a temp dir.
 //!
-//! The snapshot roots are written by the tests (a hostname, /etc/hosts, no MTA at all) and
-//! the checks are pinned (`only: mta`), so the expected status (critical: nothing provides
-//! /usr/sbin/sendmail) does not depend on the other check kinds.
+//! Hosts are the fixture snapshots (`fixtures/hosts/*`, audited through `root:`) with the
+//! checks pinned (`only: mta`), so that the assertions do not depend on other check kinds:
+//! `no-mta` is critical (nothing provides /usr/sbin/sendmail); for the other fixtures the
+//! fleet test expects what `mailaudit run --root … --only mta` says.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -116,20 +117,39 @@ impl World {
             .output()
             .unwrap()
     }
+}
 
-    /// A snapshot root of a host with no MTA at all (critical for the `mta` check).
-    fn no_mta_root(&self, name: &str, fqdn: &str) -> PathBuf {
-        let root = self.path(&format!("roots/{name}"));
-        fs::create_dir_all(root.join("etc")).unwrap();
-        let short = fqdn.split('.').next().unwrap();
-        fs::write(root.join("etc/hostname"), format!("{short}\n")).unwrap();
-        fs::write(
-            root.join("etc/hosts"),
-            format!("127.0.0.1 localhost\n127.0.1.1 {fqdn} {short}\n"),
-        )
+/// A committed fixture host (snapshot root).
+fn fixture(name: &str) -> PathBuf {
+    let root = Path::new(MANIFEST_DIR).join("fixtures/hosts").join(name);
+    assert!(root.is_dir(), "fixture host {} is missing", root.display());
+    root
+}
+
+/// The fixture hosts, by directory name.
+fn fixture_hosts() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(Path::new(MANIFEST_DIR).join("fixtures/hosts"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// What `mailaudit run` says about a root with the mta check only: (host, status).
+fn cli_verdict(root: &Path) -> (String, String) {
+    let output = Command::new(BINARY)
+        .args(["run", "--only", "mta", "--format", "json", "--root"])
+        .arg(root)
+        .output()
         .unwrap();
-        root
-    }
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    (
+        report["host"].as_str().unwrap().to_string(),
+        report["status"].as_str().unwrap().to_string(),
+    )
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -225,9 +245,7 @@ fn bad_args_files_get_a_failed_json_answer() {
     );
 
     // And the successful path, as a direct invocation.
-    let root = dir.path().join("root");
-    fs::create_dir_all(root.join("etc")).unwrap();
-    fs::write(root.join("etc/hostname"), "web9\n").unwrap();
+    let root = fixture("no-mta");
     fs::write(
         &args,
         serde_json::json!({"root": root, "only": "mta", "fail_on": "never",
@@ -240,7 +258,10 @@ fn bad_args_files_get_a_failed_json_answer() {
     assert_eq!(answer["status"], "critical");
     assert_eq!(answer["audit"]["schema"], "mailaudit/report/v1");
     assert_eq!(answer["audit"]["results"][0]["id"], "mta");
-    assert_eq!(answer["ansible_facts"]["mailaudit"]["hostname"], "web9");
+    assert_eq!(
+        answer["ansible_facts"]["mailaudit"]["fqdn"],
+        "app1.nomta.example"
+    );
     assert!(answer.get("check_mode").is_none());
 }
 
@@ -286,7 +307,7 @@ fn ansible_doc_renders_the_module_documentation() {
 #[test]
 fn playbook_tasks_return_the_documented_fields() {
     let Some(world) = World::new() else { return };
-    let root = world.no_mta_root("web1", "web1.shop.example");
+    let root = fixture("no-mta");
     let playbook = world.path("tasks.yml");
     fs::write(
         &playbook,
@@ -313,7 +334,7 @@ fn playbook_tasks_return_the_documented_fields() {
           - "critical.msg == 'critical: no MTA provides /usr/sbin/sendmail'"
           - critical.counts.critical == 1
           - critical.audit.schema == 'mailaudit/report/v1'
-          - critical.audit.host == 'web1.shop.example'
+          - critical.audit.host == 'app1.nomta.example'
           - critical.audit.results | length == 1
           - critical.audit.results[0].id == 'mta'
           - critical.audit.results[0].remediation | length > 0
@@ -334,7 +355,7 @@ fn playbook_tasks_return_the_documented_fields() {
           - never.status == 'critical'
           - never.audit.status == 'critical'
           # Facts are set by tasks that did not fail.
-          - ansible_facts.mailaudit.fqdn == 'web1.shop.example'
+          - ansible_facts.mailaudit.fqdn == 'app1.nomta.example'
           - ansible_facts.mailaudit.snapshot
 
     - name: Check mode runs the audit (it is read-only) and says so
@@ -409,7 +430,7 @@ fn playbook_tasks_return_the_documented_fields() {
 #[test]
 fn adhoc_string_parameters_are_coerced() {
     let Some(world) = World::new() else { return };
-    let root = world.no_mta_root("web2", "web2.shop.example");
+    let root = fixture("no-mta");
     let output = world
         .command("ansible")
         .args(["localhost", "-i", "localhost,", "-c", "local"])
@@ -515,17 +536,27 @@ fn role_installs_the_binary_and_the_monitoring_definitions() {
 #[test]
 fn fleet_playbook_audits_twenty_hosts_and_survives_an_unreachable_one() {
     let Some(world) = World::new() else { return };
+    let fixtures = fixture_hosts();
+    assert!(fixtures.contains(&"no-mta".to_string()), "{fixtures:?}");
     let mut inventory = String::from("[fleet]\n");
-    let hosts: Vec<String> = (1..=19).map(|n| format!("web{n:02}")).collect();
-    for (n, host) in hosts.iter().enumerate() {
-        let root = world.no_mta_root(host, &format!("{host}.fleet.example"));
-        // Half the hosts fail their task (critical), half report without failing.
+    // 19 audited hosts, each with its snapshot root (the fixtures in turn) in host vars.
+    let hosts: Vec<(String, String)> = (1..=19)
+        .map(|n| {
+            (
+                format!("web{n:02}"),
+                fixtures[(n - 1) % fixtures.len()].clone(),
+            )
+        })
+        .collect();
+    for (n, (host, fixture_name)) in hosts.iter().enumerate() {
+        // Half the hosts fail their task when critical, half report without failing.
         let fail_on = if n % 2 == 0 { "critical" } else { "never" };
         inventory.push_str(&format!(
             "{host} ansible_connection=local mailaudit_root={} mailaudit_only=mta mailaudit_fail_on={fail_on}\n",
-            root.display()
+            fixture(fixture_name).display()
         ));
     }
+    // Nothing listens on port 1: refused at once, the host is unreachable.
     inventory.push_str(
         "down ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1 ansible_ssh_timeout=3 ansible_ssh_retries=0\n",
     );
@@ -546,33 +577,37 @@ fn fleet_playbook_audits_twenty_hosts_and_survives_an_unreachable_one() {
     );
     assert!(output.status.success(), "{}", text(&output));
 
-    for host in &hosts {
+    for (host, fixture_name) in &hosts {
         let path = reports.join(format!("{host}.json"));
         let report: Value = serde_json::from_slice(
             &fs::read(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}\n{}", path.display(), text(&output))),
         )
         .unwrap();
+        let (expected_host, expected_status) = cli_verdict(&fixture(fixture_name));
         assert_eq!(report["schema"], "mailaudit/report/v1", "{host}");
-        assert_eq!(report["host"], format!("{host}.fleet.example"));
-        assert_eq!(report["status"], "critical", "{host}");
+        assert_eq!(report["host"], expected_host, "{host}");
+        assert_eq!(report["status"], expected_status, "{host} ({fixture_name})");
+        if fixture_name == "no-mta" {
+            assert_eq!(report["status"], "critical", "{host}");
+        }
         assert_eq!(report["results"][0]["id"], "mta", "{host}");
         assert_eq!(report["facts"]["snapshot"], Value::Bool(true));
     }
     assert!(!reports.join("down.json").exists());
     let unreachable = fs::read_to_string(reports.join("not-audited/down.txt")).unwrap();
     assert!(unreachable.contains("reason: unreachable"), "{unreachable}");
-    let audited: Vec<_> = fs::read_dir(reports.join("not-audited"))
+    let not_audited: Vec<_> = fs::read_dir(reports.join("not-audited"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(
-        audited,
+        not_audited,
         ["down.txt"],
         "only the unreachable host is not audited"
     );
 
-    // The recap: critical hosts failed (ignored), the others did not, the run went on.
+    // The recap: critical hosts with fail_on=critical failed (ignored), the run went on.
     let stdout = String::from_utf8_lossy(&output.stdout);
     let recap_line = |host: &str| {
         stdout
@@ -582,16 +617,17 @@ fn fleet_playbook_audits_twenty_hosts_and_survives_an_unreachable_one() {
             .unwrap_or_else(|| panic!("no recap for {host}\n{stdout}"))
             .to_string()
     };
-    assert!(
-        recap_line("web01").contains("ignored=1"),
-        "{}",
-        recap_line("web01")
-    );
-    assert!(
-        recap_line("web02").contains("ignored=0"),
-        "{}",
-        recap_line("web02")
-    );
+    for (n, (host, fixture_name)) in hosts.iter().enumerate() {
+        if fixture_name == "no-mta" {
+            let ignored = if n % 2 == 0 { "ignored=1" } else { "ignored=0" };
+            assert!(recap_line(host).contains(ignored), "{}", recap_line(host));
+        }
+        assert!(
+            recap_line(host).contains("failed=0"),
+            "{}",
+            recap_line(host)
+        );
+    }
     assert!(
         recap_line("down").contains("failed=0"),
         "{}",

@@ -28,11 +28,10 @@ mkdir -p "$collection" "$work/home" "$work/local-tmp" "$work/remote-tmp"
 cp -r ansible/galaxy.yml ansible/meta ansible/plugins "$collection/"
 install -m 0755 "$binary" "$collection/plugins/modules/mailaudit"
 
-# A snapshot host with no MTA: the task runs a real check and returns a full report.
-root="$work/root"
-mkdir -p "$root/etc"
-echo web1 > "$root/etc/hostname"
-printf '127.0.0.1 localhost\n127.0.1.1 web1.shop.example web1\n' > "$root/etc/hosts"
+# The story's web server (a fixture snapshot): the task runs a real check on real files and
+# returns a full report. Checks pinned to `mta`: DNS kinds would wait on the snapshot's
+# resolver (a documentation address), which measures the network, not the module.
+root="$repo/fixtures/hosts/story-sendmail"
 
 cat > "$work/ping.yml" <<YAML
 - hosts: all

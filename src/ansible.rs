@@ -402,8 +402,18 @@ fn audit(params: &ModuleParams) -> Result<Report, String> {
     }
     let definitions = params.definitions()?;
     let selected = engine::select(definitions, &params.only, &params.skip)
-        .map_err(|e| e.replace("--only/--skip", "parameter `only`/`skip`:"))?;
+        .map_err(|e| option_to_parameter(&e))?;
     engine::run(selected, &params.run_options())
+}
+
+/// The engine's messages name command-line options; the module names its parameters.
+fn option_to_parameter(message: &str) -> String {
+    for option in ["only", "skip"] {
+        if let Some(rest) = message.strip_prefix(&format!("--{option} ")) {
+            return format!("parameter `{option}`: {rest}");
+        }
+    }
+    format!("parameter `only`/`skip`: {message}")
 }
 
 /// The module's answer for a finished audit. Pure.
@@ -863,6 +873,26 @@ mod tests {
             params.definitions().unwrap_err(),
             "parameter `profile`: /nonexistent/mailaudit.toml does not exist on the target"
         );
+    }
+
+    #[test]
+    fn a_selector_matching_nothing_names_the_parameter() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/hosts/no-mta");
+        let arguments = json!({"root": root, "only": "mta,nosuch"}).to_string();
+        let params = ModuleParams::from_arguments(&args(&arguments)).unwrap();
+        let error = audit(&params).unwrap_err();
+        assert!(
+            error.starts_with("parameter `only`: \"nosuch\" matches no check"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn inline_checks_may_be_toml_text() {
+        let text = "[[check]]\nid = \"mta\"\nkind = \"mta\"\nseverity = \"critical\"\ntitle = \"t\"\nremediation = \"r\"\n";
+        let params =
+            ModuleParams::from_arguments(&args(&json!({"checks": text}).to_string())).unwrap();
+        assert_eq!(params.definitions().unwrap()[0].id, "mta");
     }
 
     #[test]

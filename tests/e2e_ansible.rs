@@ -562,6 +562,15 @@ fn fleet_playbook_audits_twenty_hosts_and_survives_an_unreachable_one() {
     );
     fs::write(world.path("inventory.ini"), inventory).unwrap();
     let reports = world.path("reports");
+    // Leftovers of an earlier run must not pass for this run's results.
+    fs::create_dir_all(reports.join("hosts")).unwrap();
+    fs::create_dir_all(reports.join("not-audited")).unwrap();
+    fs::write(reports.join("hosts/down.json"), "{}").unwrap();
+    fs::write(
+        reports.join("not-audited/web01.txt"),
+        "reason: unreachable\n",
+    )
+    .unwrap();
     let playbook =
         world.path("collections/ansible_collections/mailaudit/audit/playbooks/fleet-audit.yml");
     let output = world.playbook(
@@ -578,7 +587,7 @@ fn fleet_playbook_audits_twenty_hosts_and_survives_an_unreachable_one() {
     assert!(output.status.success(), "{}", text(&output));
 
     for (host, fixture_name) in &hosts {
-        let path = reports.join(format!("{host}.json"));
+        let path = reports.join(format!("hosts/{host}.json"));
         let report: Value = serde_json::from_slice(
             &fs::read(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}\n{}", path.display(), text(&output))),
@@ -594,7 +603,7 @@ fn fleet_playbook_audits_twenty_hosts_and_survives_an_unreachable_one() {
         assert_eq!(report["results"][0]["id"], "mta", "{host}");
         assert_eq!(report["facts"]["snapshot"], Value::Bool(true));
     }
-    assert!(!reports.join("down.json").exists());
+    assert!(!reports.join("hosts/down.json").exists());
     let unreachable = fs::read_to_string(reports.join("not-audited/down.txt")).unwrap();
     assert!(unreachable.contains("reason: unreachable"), "{unreachable}");
     let not_audited: Vec<_> = fs::read_dir(reports.join("not-audited"))
@@ -634,10 +643,26 @@ fn fleet_playbook_audits_twenty_hosts_and_survives_an_unreachable_one() {
         recap_line("down")
     );
 
-    // The fleet report step ran `mailaudit report --help` and reported what it did.
+    // The fleet report step ran `mailaudit report --help` and reported what it did; once
+    // `mailaudit report` has its formats, the fleet report must be there.
     assert!(
-        stdout.contains(&format!("Per-host reports in {}", reports.display())),
+        stdout.contains(&format!("Per-host reports in {}/hosts", reports.display())),
         "{}",
         text(&output)
     );
+    let help = Command::new(BINARY)
+        .args(["report", "--help"])
+        .output()
+        .unwrap();
+    if help.status.success() && String::from_utf8_lossy(&help.stdout).contains("--format") {
+        for name in ["fleet.html", "fleet.md", "fleet.json"] {
+            assert!(reports.join(name).is_file(), "{name}: {}", text(&output));
+        }
+    } else {
+        assert!(
+            stdout.contains("no fleet report (`mailaudit report` is not available"),
+            "{}",
+            text(&output)
+        );
+    }
 }

@@ -485,25 +485,25 @@ fn adhoc_string_parameters_are_coerced() {
 #[test]
 fn role_installs_the_binary_and_the_monitoring_definitions() {
     let Some(world) = World::new() else { return };
-    let monitoring = world.path("monitoring-src");
-    fs::create_dir_all(&monitoring).unwrap();
-    fs::write(
-        monitoring.join("mailaudit.cfg"),
-        "command[check_mailaudit]=/usr/lib/nagios/plugins/check_mailaudit\n",
-    )
-    .unwrap();
     let playbook = world.path("role.yml");
     fs::write(
         &playbook,
         "- hosts: all\n  gather_facts: false\n  roles:\n    - role: mailaudit.audit.mailaudit\n",
     )
     .unwrap();
+    // Everything under the temp dir; no service to reload here.
     let vars = serde_json::json!({
         "mailaudit_install_path": world.path("target/bin/mailaudit"),
         "mailaudit_nagios_plugin_dir": world.path("target/plugins"),
-        "mailaudit_install_monitoring": true,
-        "mailaudit_monitoring_src": format!("{}/", monitoring.display()),
-        "mailaudit_monitoring_dest": format!("{}/", world.path("target/monitoring").display()),
+        "mailaudit_install_nrpe": true,
+        "mailaudit_nrpe_conf_dir": world.path("target/nrpe.d"),
+        "mailaudit_nrpe_service": "",
+        "mailaudit_install_nagios_config": true,
+        "mailaudit_nagios_conf_dir": world.path("target/nagios4/conf.d"),
+        "mailaudit_nagios_service": "",
+        "mailaudit_install_icinga2_config": true,
+        "mailaudit_icinga2_conf_dir": world.path("target/icinga2/conf.d"),
+        "mailaudit_icinga2_service": "",
         "mailaudit_owner": "",
         "mailaudit_group": "",
     });
@@ -518,7 +518,33 @@ fn role_installs_the_binary_and_the_monitoring_definitions() {
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("mailaudit "));
     let link = fs::read_link(world.path("target/plugins/check_mailaudit")).unwrap();
     assert_eq!(link, installed);
-    assert!(world.path("target/monitoring/mailaudit.cfg").is_file());
+
+    // The shipped monitoring definitions (when the role has them) land where each system
+    // reads its configuration, unchanged.
+    let shipped = Path::new(MANIFEST_DIR).join("ansible/roles/mailaudit/files/monitoring");
+    for (system, dest) in [
+        ("nrpe", "target/nrpe.d"),
+        ("nagios", "target/nagios4/conf.d"),
+        ("icinga2", "target/icinga2/conf.d"),
+    ] {
+        let Ok(entries) = fs::read_dir(shipped.join(system)) else {
+            assert!(
+                !world.path(dest).exists(),
+                "{system}: nothing shipped, nothing installed"
+            );
+            continue;
+        };
+        for entry in entries {
+            let entry = entry.unwrap();
+            let copy = world.path(dest).join(entry.file_name());
+            assert_eq!(
+                fs::read(&copy).unwrap_or_else(|e| panic!("{}: {e}", copy.display())),
+                fs::read(entry.path()).unwrap(),
+                "{}",
+                copy.display()
+            );
+        }
+    }
 
     // Idempotent: a second run changes nothing.
     let output = world.playbook(

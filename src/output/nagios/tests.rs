@@ -300,7 +300,10 @@ fn many_checks(count: u8) -> Report {
                         &format!("check {n:02} of the zone catalogue"),
                     ),
                     &[
-                        ("zones_listed", f64::from(u8::from(status == Status::Critical))),
+                        (
+                            "zones_listed",
+                            f64::from(u8::from(status == Status::Critical)),
+                        ),
                         ("dns_errors", 0.0),
                         ("lookup_seconds", 0.001 * f64::from(n)),
                     ],

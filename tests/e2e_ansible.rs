@@ -341,6 +341,20 @@ fn playbook_tasks_return_the_documented_fields() {
           - critical.audit.results[0].remediation | length > 0
           - critical.check_mode is not defined
 
+    - name: A host whose MTA relays through a smarthost passes
+      mailaudit.audit.mailaudit:
+        root: "{relay}"
+        only: [mta]
+      register: relay
+
+    - ansible.builtin.assert:
+        that:
+          - relay is not failed
+          - relay.status == 'ok'
+          - "relay.msg is match('ok: ')"
+          - relay.counts.ok == 1
+          - ansible_facts.mailaudit.mta.smarthost is search('smtp.provider.example')
+
     - name: fail_on never does not fail, the status stays critical
       mailaudit.audit.mailaudit:
         root: "{{{{ snapshot }}}}"
@@ -418,7 +432,8 @@ fn playbook_tasks_return_the_documented_fields() {
           - missing is failed
           - "missing.msg == 'parameter `profile`: /nonexistent/mailaudit.toml does not exist on the target'"
 "#,
-            root = root.display()
+            root = root.display(),
+            relay = fixture("postfix-relayhost").display()
         ),
     )
     .unwrap();

@@ -616,22 +616,24 @@ object Host "e2e.mail.example" {{
         &mut daemon,
         &log_path,
     );
+    // The PerfdataWriter writes each result through its own queue and publishes its file on
+    // rotation (every second): wait, bounded, until every service's line is out, then stop.
+    let perfdata_dir = dir.path().join("perfdata");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let perfdata = loop {
+        let perfdata = rotated_perfdata(&perfdata_dir);
+        let complete = scenarios
+            .iter()
+            .all(|scenario| perfdata.contains(&format!("\tSERVICEDESC::{}\t", scenario.name)));
+        if complete || Instant::now() >= deadline {
+            break perfdata;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     daemon.stop();
     assert_recorded(&status, &scenarios);
 
     // The perfdata writer's files hold our labels and values, per service.
-    let mut perfdata = String::new();
-    for entry in std::fs::read_dir(dir.path().join("perfdata")).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("service-perfdata")
-        {
-            perfdata.push_str(&std::fs::read_to_string(&path).unwrap());
-        }
-    }
     for scenario in &scenarios {
         let name = scenario.name;
         let line = perfdata
@@ -654,6 +656,22 @@ object Host "e2e.mail.example" {{
             assert!(values.contains(" mta_mta_found=1;;;0"), "{values}");
         }
     }
+}
+
+/// The service perfdata files the PerfdataWriter has rotated (published), concatenated.
+fn rotated_perfdata(dir: &Path) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .filter(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("service-perfdata.") && !name.ends_with(".tmp")
+        })
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .collect()
 }
 
 /// Nagios 4 in the foreground runs our shipped `check_mailaudit` command for the same

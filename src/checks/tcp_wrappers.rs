@@ -497,7 +497,7 @@ fn conclude(
     for evidence in innocent_rules(evaluations, tables, lookup) {
         outcome = outcome.evidence(evidence);
     }
-    let warnings = tables.allow.warnings.len() + tables.deny.warnings.len();
+    let warnings = tables.allow.warnings_total + tables.deny.warnings_total;
     for (table, note) in [&tables.allow, &tables.deny]
         .into_iter()
         .flat_map(|t| t.warnings.iter().map(move |w| (t.table, w)))

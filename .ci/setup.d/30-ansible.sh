@@ -16,8 +16,8 @@ if ! [ -x "$venv/bin/python" ]; then
     fi
 fi
 if "$venv/bin/python" -c 'import ansible, sys; v = tuple(map(int, ansible.__version__.split(".")[:2])); sys.exit(0 if v == (2, 19) else 1)' 2>/dev/null; then
-    echo "ansible-core already installed: $("$venv/bin/ansible" --version | head -n1)"
+    echo "ansible-core already installed: $("$venv/bin/ansible" --version | sed -n 1p)"
     exit 0
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check "$ANSIBLE_CORE_SPEC"
-"$venv/bin/ansible" --version | head -n1
+"$venv/bin/ansible" --version | sed -n 1p

@@ -383,7 +383,7 @@ fn postfix_grok_patterns_yaml_cases_never_count_a_success_as_failure() {
             // No delivery status expected upstream (other grok patterns: TLS features,
             // connections, probes): never a failure for us.
             _ => assert!(
-                got.is_none_or(|d| !d.status.is_failure()),
+                got.as_ref().is_none_or(|d| !d.status.is_failure()),
                 "{file}: {got:?}"
             ),
         }

@@ -458,7 +458,7 @@ impl Scanner {
             };
             file.lines += 1;
             self.stats.lines_read += 1;
-            if file.lines % 65_536 == 0
+            if file.lines.is_multiple_of(65_536)
                 && let Some(deadline) = self.deadline
                 && Instant::now() >= deadline
             {
@@ -498,8 +498,13 @@ impl Scanner {
     ) {
         let delivery = match record {
             Record::Delivery(delivery) => delivery,
-            Record::Dsn(_) => {
-                self.stats.dsn_notices += 1;
+            Record::Dsn(notice) => {
+                if clock
+                    .resolve(notice.time)
+                    .is_some_and(|t| t >= self.start && t <= self.end)
+                {
+                    self.stats.dsn_notices += 1;
+                }
                 return;
             }
             Record::Reply(reply) => {
@@ -879,7 +884,7 @@ impl Scanner {
             number += 1;
             self.stats.lines_read += 1;
             if let Some(deadline) = self.deadline
-                && number % 4096 == 0
+                && number.is_multiple_of(4096)
                 && Instant::now() >= deadline
             {
                 return Err(ReadError::Deadline);
@@ -1021,7 +1026,7 @@ fn decide(
     zone_source: &str,
 ) -> Outcome {
     let stats = &scanner.stats;
-    let window = crate::definition::duration::format_duration(params.window);
+    let window = window_words(params.window);
     let reputation = stats
         .categories
         .get(&Category::HostReputation)
@@ -1033,10 +1038,13 @@ fn decide(
 
     let own: DomainTally = sum(stats.by_domain.values().filter(|t| t.own));
     let external: DomainTally = sum(stats.by_domain.values().filter(|t| !t.own));
+    // Own domains all deliver while external ones (almost) all fail, and not for reasons
+    // of their own (unknown users, greylisting): the receivers refuse this host.
     let pattern = own.sent > 0
         && own.failed() == 0
-        && external.bounced + external.deferred + external.expired > 0
-        && external.failed() >= external.sent;
+        && external.failed() > 0
+        && (external.sent == 0
+            || (external.failed() >= 3 * external.sent && 2 * reputation >= external.failed()));
     let blocklists: Vec<String> = stats.blocklists.keys().cloned().collect();
 
     let counts = format!(
@@ -1139,7 +1147,15 @@ fn decide(
         } else {
             "failed delivery"
         };
-        let mut evidence = Evidence::new(label, &failure.line)
+        let mut shown = failure.line.clone();
+        if let Some(reply) = &failure.reply {
+            shown.push_str(&format!(" — reply logged before it: {reply}"));
+        }
+        shown.push_str(&format!(" ⇒ {}", failure.classification.category.as_str()));
+        if let Some(blocklist) = &failure.classification.blocklist {
+            shown.push_str(&format!(" ({})", blocklist.name));
+        }
+        let mut evidence = Evidence::new(label, shown)
             .at(&failure.source)
             .with("recipient", failure.recipient.as_str())
             .with("status", failure.status.as_str())
@@ -1170,7 +1186,13 @@ fn decide(
         if sources.is_empty() {
             "none".to_string()
         } else {
-            sources.join(", ")
+            format!(
+                "{} ({} lines; {} outbound deliveries, {} local hand-offs in the window)",
+                sources.join(", "),
+                stats.lines_read,
+                stats.sent + stats.deferred + stats.bounced + stats.expired,
+                stats.local_sent + stats.local_failed
+            )
         },
     )
     .with("lines_read", stats.lines_read)
@@ -1240,6 +1262,17 @@ fn decide(
     outcome
 }
 
+/// `24h`, `7d`, `90m`: how the window reads in a summary.
+fn window_words(window: Duration) -> String {
+    let seconds = window.as_secs();
+    match seconds {
+        s if s >= 2 * 86_400 && s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+        s if s >= 3600 && s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        s if s >= 60 && s.is_multiple_of(60) => format!("{}m", s / 60),
+        _ => crate::definition::duration::format_duration(window),
+    }
+}
+
 fn sum<'a>(tallies: impl Iterator<Item = &'a DomainTally>) -> DomainTally {
     tallies.fold(DomainTally::default(), |mut total, t| {
         total.sent += t.sent;
@@ -1259,27 +1292,24 @@ fn domain_table(by_domain: &HashMap<String, DomainTally>) -> Evidence {
             .then((b.1.sent + b.1.failed()).cmp(&(a.1.sent + a.1.failed())))
             .then(a.0.cmp(b.0))
     });
-    let width = rows
-        .iter()
-        .take(TABLE_DOMAINS)
-        .map(|(d, t)| d.len() + if t.own { 6 } else { 0 })
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    let mut text = format!(
-        "{:<width$}  {:>7}  {:>8}  {:>7}  {:>7}",
-        "domain", "sent", "deferred", "bounced", "expired"
-    );
+    // One line (outputs escape line breaks in evidence): `domain (own): 3 sent; …`.
+    let mut parts = Vec::new();
     let mut data = serde_json::Map::new();
     for (domain, tally) in rows.iter().take(TABLE_DOMAINS) {
-        let name = if tally.own {
-            format!("{domain} (own)")
-        } else {
-            domain.to_string()
-        };
-        text.push_str(&format!(
-            "\n{name:<width$}  {:>7}  {:>8}  {:>7}  {:>7}",
-            tally.sent, tally.deferred, tally.bounced, tally.expired
+        let counts: Vec<String> = [
+            (tally.sent, "sent"),
+            (tally.deferred, "deferred"),
+            (tally.bounced, "bounced"),
+            (tally.expired, "expired"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        parts.push(format!(
+            "{domain}{}: {}",
+            if tally.own { " (own)" } else { "" },
+            counts.join(", ")
         ));
         data.insert(
             domain.to_string(),
@@ -1289,9 +1319,10 @@ fn domain_table(by_domain: &HashMap<String, DomainTally>) -> Evidence {
             }),
         );
     }
+    let mut text = parts.join("; ");
     if rows.len() > TABLE_DOMAINS {
         text.push_str(&format!(
-            "\n… and {} more domains",
+            "; … and {} more domains",
             rows.len() - TABLE_DOMAINS
         ));
     }

@@ -120,6 +120,7 @@ impl Delivery<'_> {
 /// `o8DIjsx0028156: o8DIjsx1028156: DSN: Service unavailable`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DsnNotice<'a> {
+    pub time: LogTime,
     pub queue_id: &'a str,
     pub dsn_queue_id: &'a str,
     pub text: &'a str,
@@ -342,6 +343,7 @@ fn parse_sendmail(time: LogTime, message: &str) -> Option<Record<'_>> {
         && is_queue_id(dsn_queue_id)
     {
         return Some(Record::Dsn(DsnNotice {
+            time,
             queue_id,
             dsn_queue_id,
             text,
@@ -863,6 +865,7 @@ mod tests {
         assert_eq!(
             parse_record(dsn),
             Some(Record::Dsn(DsnNotice {
+                time: syslog(12, 4, 7, 30, 2),
                 queue_id: "o8DIjsx0028156",
                 dsn_queue_id: "o8DIjsx1028158",
                 text: "Service unavailable"

@@ -719,7 +719,7 @@ fn families(fs: &HostFs, params: &Params) -> (Vec<Vec<LogFile>>, Vec<String>) {
         match fs.list_dir(if dir.is_empty() { "/" } else { dir }) {
             Ok(names) => family(base, &names),
             Err(e) => {
-                notes.push(permission_hint(&e.to_string(), &e.kind));
+                notes.push(permission_hint(&e));
                 Vec::new()
             }
         }
@@ -750,11 +750,14 @@ fn families(fs: &HostFs, params: &Params) -> (Vec<Vec<LogFile>>, Vec<String>) {
     (found, notes)
 }
 
-fn permission_hint(message: &str, kind: &HostFsErrorKind) -> String {
-    if *kind == HostFsErrorKind::PermissionDenied {
-        format!("{message} — run as root or as a member of group adm (Debian) or mail")
+fn permission_hint(error: &crate::hostfs::HostFsError) -> String {
+    if error.kind == HostFsErrorKind::PermissionDenied {
+        format!(
+            "{}: permission denied — run as root or as a member of group adm (Debian) or mail",
+            error.path
+        )
     } else {
-        message.to_string()
+        error.to_string()
     }
 }
 
@@ -790,9 +793,7 @@ fn read_families(
             let handle = match fs.open(&file.path) {
                 Ok(handle) => handle,
                 Err(e) => {
-                    report
-                        .unreadable
-                        .push(permission_hint(&e.to_string(), &e.kind));
+                    report.unreadable.push(permission_hint(&e));
                     continue;
                 }
             };

@@ -407,3 +407,53 @@ fn exim_corpus_through_the_scanner() {
     assert_eq!(s.categories.values().sum::<u64>(), 9);
     let _ = maillog::is_candidate(b"");
 }
+
+/// The byte pre-filter the scanner runs first must let through every line the parser
+/// understands: otherwise a delivery would be silently dropped.
+#[test]
+fn the_prefilter_never_hides_a_parsed_line() {
+    let Some(corpus) = corpus() else { return };
+    let mut texts: Vec<String> = Vec::new();
+    for file in [
+        "exim_exporter/mainlog",
+        "maillogger/maillog",
+        "fluent-plugin-sendmail/sendmail.log",
+        "kumina-postfix_exporter/smtp-statuses.log",
+    ] {
+        texts.push(read(&corpus.join(file)));
+    }
+    texts.push(read(&corpus.join("modoboa/mail.log.template")).replace("%(day)s", "Nov 16"));
+    for tsv_file in ["delivery_status_cases.tsv", "failure_reply_cases.tsv"] {
+        let rows = tsv(&corpus.join("postfix-grok-patterns").join(tsv_file));
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                format!(
+                    "Dec  4 07:30:01 mail {}[123]: {}",
+                    program_of(&row[0]),
+                    row.last().unwrap()
+                )
+            })
+            .collect();
+        texts.push(lines.join("\n"));
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/hosts");
+    for file in [
+        "story-sendmail/var/log/mail.log",
+        "story-sendmail/var/log/mail.log.1",
+        "postfix-relayhost/var/log/mail.log",
+        "exim-internet/var/log/exim4/mainlog",
+    ] {
+        texts.push(read(&fixtures.join(file)));
+    }
+    let mut parsed = 0;
+    for text in &texts {
+        for line in text.lines() {
+            if maillog::parse_record(line).is_some() {
+                parsed += 1;
+                assert!(maillog::is_candidate(line.as_bytes()), "{line}");
+            }
+        }
+    }
+    assert!(parsed > 100, "{parsed}");
+}

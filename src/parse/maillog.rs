@@ -149,12 +149,52 @@ pub fn is_candidate(line: &[u8]) -> bool {
     if looks_like_exim_date(line) {
         return true;
     }
-    // Every sendmail/Postfix delivery line has `<qid>: to=`; Postfix expiries say
-    // `status=expired`; sendmail DSN and reply lines `: DSN: ` and `>... `.
-    memmem::find(line, b": to=").is_some()
-        || memmem::find(line, b"status=expired").is_some()
-        || memmem::find(line, b"DSN: ").is_some()
-        || memmem::find(line, b">... ").is_some()
+    // Syslog: skip the time and the host, then the tag up to `: `; what follows is the
+    // message. Cheap byte steps, mirroring `parse_record`.
+    let after_time = match line.first() {
+        Some(b) if b.is_ascii_digit() => match memchr::memchr(b' ', line) {
+            Some(space) => space + 1,
+            None => return false,
+        },
+        Some(_) if line.len() > 16 => 16,
+        _ => return false,
+    };
+    let rest = &line[after_time..];
+    let Some(host_end) = memchr::memchr(b' ', rest) else {
+        return false;
+    };
+    let rest = &rest[host_end + 1..];
+    let Some(tag_end) = memmem::find(rest, b": ") else {
+        return false;
+    };
+    message_is_candidate(&rest[tag_end + 2..])
+}
+
+/// The message part of a syslog record: `QID: to=…` (sendmail, Postfix), `QID: from=…,
+/// status=expired` (Postfix qmgr), `QID: QID: DSN: …` and `QID: <rcpt>... reply`
+/// (sendmail), `ID => …` (Exim through syslog).
+fn message_is_candidate(message: &[u8]) -> bool {
+    let id_len = message
+        .iter()
+        .take(40)
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        .count();
+    if id_len == 0 {
+        return false;
+    }
+    let after = &message[id_len..];
+    if let Some(flag) = after.get(..4) {
+        if matches!(flag, b" => " | b" -> " | b" ** " | b" == ") {
+            return true;
+        }
+    }
+    let Some(fields) = after.strip_prefix(b": ") else {
+        return false;
+    };
+    fields.starts_with(b"to=")
+        || fields.starts_with(b"<")
+        || (fields.starts_with(b"from=") && memmem::find(fields, b"status=expired").is_some())
+        || memmem::find(fields.get(..64).unwrap_or(fields), b": DSN: ").is_some()
 }
 
 /// Parses one delivery line of a syslog file (traditional or RFC 3339 time) or of an Exim

@@ -183,10 +183,10 @@ fn message_is_candidate(message: &[u8]) -> bool {
         return false;
     }
     let after = &message[id_len..];
-    if let Some(flag) = after.get(..4) {
-        if matches!(flag, b" => " | b" -> " | b" ** " | b" == ") {
-            return true;
-        }
+    if let Some(flag) = after.get(..4)
+        && matches!(flag, b" => " | b" -> " | b" ** " | b" == ")
+    {
+        return true;
     }
     let Some(fields) = after.strip_prefix(b": ") else {
         return false;

@@ -1462,6 +1462,29 @@ mod tests {
     }
 
     #[test]
+    fn journal_output_is_scanned_like_a_log() {
+        let output = concat!(
+            r#"{"__REALTIME_TIMESTAMP":"1796369401000000","SYSLOG_IDENTIFIER":"postfix/smtp","MESSAGE":"3F2A1C0123: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, delay=1, dsn=5.7.1, status=bounced (host mx.b.example[192.0.2.1] said: 554 5.7.1 Service unavailable; Client host [203.0.113.25] blocked using zen.spamhaus.org)"}"#,
+            "\n{broken json\n",
+            r#"{"__REALTIME_TIMESTAMP":"1796369402000000","SYSLOG_IDENTIFIER":"postfix/smtp","MESSAGE":"3F2A1C0124: to=<c@shop.example>, relay=mx.shop.example[192.0.2.2]:25, delay=1, dsn=2.0.0, status=sent (250 ok)"}"#,
+            "\n"
+        );
+        let mut scanner = Scanner::new(
+            ts("2026-12-03T00:00:00Z"),
+            ts("2026-12-05T00:00:00Z"),
+            jiff::tz::TimeZone::UTC,
+            &["shop.example".to_string()],
+            5,
+        );
+        scanner.read_journal(output.as_bytes(), "journald").unwrap();
+        let stats = &scanner.stats;
+        assert_eq!((stats.sent, stats.bounced, stats.lines_read), (1, 1, 3));
+        assert_eq!(stats.category(Category::HostReputation), 1);
+        assert_eq!(stats.reputation_failures[0].source, "journald:1");
+        assert!(stats.by_domain["shop.example"].own);
+    }
+
+    #[test]
     fn journal_records_become_syslog_messages() {
         let json = br#"{"__REALTIME_TIMESTAMP":"1796369401000000","SYSLOG_IDENTIFIER":"postfix/smtp","MESSAGE":"3F2A1C0123: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, delay=1, dsn=5.7.1, status=bounced (host mx.b.example[192.0.2.1] said: 554 5.7.1 blocked)"}"#;
         let (time, program, message) = journal_entry(json).unwrap();

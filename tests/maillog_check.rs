@@ -191,6 +191,27 @@ fn exim_mainlog_is_read_and_failures_are_classified() {
 }
 
 #[test]
+fn rhel_maillog_with_date_suffixed_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile(dir.path(), "window = \"7d\"");
+    let (code, result) = run(
+        &fixture("rhel-alternatives"),
+        &["--now", NOW, "--profile", profile.to_str().unwrap()],
+    );
+    assert_eq!(code, 2, "{result}");
+    assert_eq!(metric(&result, "files_read"), 2);
+    assert_eq!(metric(&result, "sent"), 3);
+    assert_eq!(metric(&result, "deferred"), 1);
+    // "cannot find your reverse hostname": the host's missing PTR.
+    assert_eq!(metric(&result, "failures_host_reputation"), 1);
+    assert!(
+        summary(&result).starts_with("1 delivery in the last 7d"),
+        "{}",
+        summary(&result)
+    );
+}
+
+#[test]
 fn thresholds_decide_other_failures() {
     let dir = tempfile::tempdir().unwrap();
     let profile = profile(dir.path(), "warning = \"1\"\ncritical = \"5\"");
@@ -201,7 +222,7 @@ fn thresholds_decide_other_failures() {
     assert_eq!(code, 1, "{result}");
     assert_eq!(result["status"], "warning");
     assert!(
-        summary(&result).contains("2 failed deliveries"),
+        summary(&result).contains("2 deliveries failed"),
         "{}",
         summary(&result)
     );

@@ -1067,7 +1067,8 @@ fn decide(
     } else if reputation > 0 {
         verdict = Verdict::Fail;
         summary = format!(
-            "{reputation} deliveries in the last {window} refused because of the sending host's reputation{}",
+            "{} in the last {window} refused because of the sending host's reputation{}",
+            deliveries(reputation),
             if blocklists.is_empty() {
                 String::new()
             } else {
@@ -1081,13 +1082,15 @@ fn decide(
     } else if params.critical.alerts(other_failures as f64) {
         verdict = Verdict::Critical;
         summary = format!(
-            "{other_failures} failed deliveries in the last {window}, outside the critical range {} ({counts})",
+            "{} failed in the last {window}, outside the critical range {} ({counts})",
+            deliveries(other_failures),
             params.critical
         );
     } else if params.warning.alerts(other_failures as f64) {
         verdict = Verdict::Warning;
         summary = format!(
-            "{other_failures} failed deliveries in the last {window}, outside the warning range {} ({counts})",
+            "{} failed in the last {window}, outside the warning range {} ({counts})",
+            deliveries(other_failures),
             params.warning
         );
     } else {
@@ -1261,6 +1264,15 @@ fn decide(
         outcome = outcome.metric(&name, stats.category(category));
     }
     outcome
+}
+
+/// `1 delivery`, `2 deliveries`.
+fn deliveries(count: u64) -> String {
+    if count == 1 {
+        "1 delivery".to_string()
+    } else {
+        format!("{count} deliveries")
+    }
 }
 
 /// `24h`, `7d`, `90m`: how the window reads in a summary.

@@ -20,9 +20,6 @@ NOW="2026-12-05T00:00:00Z"
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt install time)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "needs python3" >&2; exit 1; }
 
-echo "== building the release binary (cargo build --release)"
-(cd "$ROOT_DIR" && cargo build --release --quiet)
-
 mkdir -p "$WORK/plain/var/log" "$WORK/gzip/var/log" "$WORK/etc"
 LOG="$WORK/plain/var/log/mail.log"
 GZ="$WORK/gzip/var/log/mail.log.1.gz"
@@ -98,6 +95,9 @@ if [[ ! -s "$GZ" || "$GZ" -ot "$LOG" ]]; then
   echo "== compressing to $GZ"
   gzip -1 -c "$LOG" > "$GZ"
 fi
+echo "== building the release binary (cargo build --release)"
+(cd "$ROOT_DIR" && cargo build --release --quiet)
+
 BYTES=$(stat -c %s "$LOG")
 MB=$(python3 -c "print(round($BYTES/1048576, 1))")
 echo "== $MB MB plain, $(python3 -c "print(round($(stat -c %s "$GZ")/1048576, 1))") MB gzip"

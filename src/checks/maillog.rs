@@ -396,6 +396,8 @@ pub enum ReadError {
 }
 
 const MAX_REPLIES: usize = 1024;
+/// Characters of a remote reply kept between lines, and longest text cached.
+const MAX_KEPT_TEXT: usize = 2048;
 const MAX_CLASSIFIED: usize = 4096;
 
 impl Scanner {
@@ -469,7 +471,7 @@ impl Scanner {
                     self.stats.lines_too_long += 1;
                     continue;
                 }
-                Line::Text(bytes) => bytes,
+                Line::Text(bytes) => bytes.strip_suffix(b"\r").unwrap_or(bytes),
             };
             if !maillog::is_candidate(bytes) {
                 continue;
@@ -511,9 +513,13 @@ impl Scanner {
                 if self.replies.len() >= MAX_REPLIES {
                     self.replies.clear();
                 }
+                // Bounded: a reply is kept in full up to MAX_KEPT_TEXT.
                 self.replies.insert(
                     reply.queue_id.to_string(),
-                    (reply.recipient.to_string(), reply.text.to_string()),
+                    (
+                        reply.recipient.to_string(),
+                        text::truncate(reply.text, MAX_KEPT_TEXT).into_owned(),
+                    ),
                 );
                 return;
             }
@@ -609,6 +615,10 @@ impl Scanner {
         let key = (delivery.dsn.map(str::to_string), reply_code, text);
         let classification = match self.classified.get(&key) {
             Some(found) => found.clone(),
+            // Long texts are classified without caching: the cache stays small.
+            None if key.2.len() > MAX_KEPT_TEXT => {
+                classify::classify(key.0.as_deref(), key.1, &key.2)
+            }
             None => {
                 let found = classify::classify(key.0.as_deref(), key.1, &key.2);
                 if self.classified.len() >= MAX_CLASSIFIED {

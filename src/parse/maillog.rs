@@ -164,11 +164,22 @@ pub fn is_candidate(line: &[u8]) -> bool {
         return false;
     };
     let rest = &rest[host_end + 1..];
-    let Some(tag_end) = memmem::find(rest, b": ") else {
-        return false;
-    };
-    message_is_candidate(&rest[tag_end + 2..])
+    // The tag ends at the first `: ` (a plain byte scan: no searcher to build per line).
+    let mut from = 0;
+    loop {
+        let Some(colon) = memchr::memchr(b':', &rest[from..]) else {
+            return false;
+        };
+        let at = from + colon;
+        if rest.get(at + 1) == Some(&b' ') {
+            return message_is_candidate(&rest[at + 2..]);
+        }
+        from = at + 1;
+    }
 }
+
+static EXPIRED: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b"status=expired"));
 
 /// The message part of a syslog record: `QID: to=…` (sendmail, Postfix), `QID: from=…,
 /// status=expired` (Postfix qmgr), `QID: QID: DSN: …` and `QID: <rcpt>... reply`
@@ -193,8 +204,13 @@ fn message_is_candidate(message: &[u8]) -> bool {
     };
     fields.starts_with(b"to=")
         || fields.starts_with(b"<")
-        || (fields.starts_with(b"from=") && memmem::find(fields, b"status=expired").is_some())
-        || memmem::find(fields.get(..64).unwrap_or(fields), b": DSN: ").is_some()
+        || (fields.starts_with(b"from=") && EXPIRED.find(fields).is_some())
+        || fields[fields
+            .iter()
+            .take(40)
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count()..]
+            .starts_with(b": DSN: ")
 }
 
 /// Parses one delivery line of a syslog file (traditional or RFC 3339 time) or of an Exim

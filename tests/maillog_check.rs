@@ -351,9 +351,20 @@ fn unreadable_logs_say_how_to_get_access() {
 }
 
 #[test]
+fn a_host_without_mta_nor_log_is_skipped() {
+    // (The run's exit code is the engine's: a run where every check was skipped decided
+    // nothing.)
+    let (_, result) = run(&fixture("no-mta"), &["--now", NOW]);
+    assert_eq!(result["status"], "skipped");
+    assert!(summary(&result).contains("no MTA"), "{}", summary(&result));
+}
+
+#[test]
 fn a_snapshot_without_mail_log_is_unknown() {
+    // An MTA is installed, but its log is not in the snapshot.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    copy_tree(&fixture("postfix-relayhost"), dir.path());
+    std::fs::remove_file(dir.path().join("var/log/mail.log")).unwrap();
     let (code, result) = run(dir.path(), &["--now", NOW]);
     assert_eq!(code, 3);
     assert_eq!(result["status"], "unknown");

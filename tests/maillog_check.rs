@@ -374,3 +374,32 @@ fn a_snapshot_without_mail_log_is_unknown() {
         summary(&result)
     );
 }
+
+#[test]
+fn the_pattern_alone_fails_when_sendmail_logged_no_remote_reply() {
+    // The same story without the `<rcpt>... 554 …` reply lines and the deferral that names
+    // the PBL: only sendmail's canned `dsn=5.7.1, stat=Service unavailable` is left.
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("story-sendmail"), dir.path());
+    for name in ["mail.log", "mail.log.1"] {
+        let path = dir.path().join("var/log").join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains(">... ") && !l.contains("stat=Deferred"))
+            .collect();
+        std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    }
+    let (code, result) = run(dir.path(), &["--now", NOW]);
+    assert_eq!(code, 2, "{result}");
+    let text = summary(&result);
+    assert!(
+        text.starts_with("own domain delivers, external domains are rejected"),
+        "{text}"
+    );
+    // The bounces are classified by their 5.7.1 code, not as transient from sendmail's
+    // canned wording; the pattern decides.
+    assert_eq!(metric(&result, "failures_host_reputation"), 0);
+    assert_eq!(metric(&result, "failures_transient"), 0);
+    assert_eq!(metric(&result, "failures_sender_policy"), 3);
+}

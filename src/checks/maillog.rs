@@ -607,6 +607,15 @@ impl Scanner {
             .map(|(_, text)| text.clone());
         let text = match &reply {
             Some(reply) => format!("{}; {reply}", delivery.text),
+            // sendmail's `stat=Service unavailable` is its canned wording for any 5xx
+            // "unavailable" reply, not the remote server's text (which would say *what* is
+            // unavailable): the status code decides then.
+            None if delivery.mta == maillog::Mta::Sendmail
+                && delivery.status == DeliveryStatus::Bounced
+                && delivery.text.eq_ignore_ascii_case("Service unavailable") =>
+            {
+                String::new()
+            }
             None => delivery.text.to_string(),
         };
         let reply_code = delivery
@@ -1095,6 +1104,14 @@ fn decide(
             summary.push_str(": own domain delivers, external domains are rejected");
         }
         summary.push_str(&format!(" ({counts})"));
+    } else if pattern {
+        // Even when no failure text names the reason (sendmail logs only its canned
+        // `stat=`), this pattern itself points at the sending host.
+        verdict = Verdict::Fail;
+        summary = format!(
+            "own domain delivers, external domains are rejected in the last {window}: {} to external domains failed, none to own domains — the receivers likely refuse this host ({counts})",
+            deliveries(external.failed()),
+        );
     } else if params.critical.alerts(other_failures as f64) {
         verdict = Verdict::Critical;
         summary = format!(
@@ -1117,9 +1134,6 @@ fn decide(
         } else {
             format!("{counts} in the last {window}")
         };
-        if pattern {
-            summary.push_str(": own domain delivers, external domains are rejected");
-        }
     }
     if verdict == Verdict::Pass && (!notes.is_empty() || files.deadline) {
         // Part of the window could not be read: no green on half the evidence.
@@ -1238,7 +1252,7 @@ fn decide(
         outcome = outcome.evidence(Evidence::new("mail log not fully read", note));
     }
 
-    if reputation > 0 {
+    if reputation > 0 || pattern {
         let mut remedy =
             String::from("Receiving servers refuse this host itself, not the recipients: ");
         let urls: Vec<String> = stats

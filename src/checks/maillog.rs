@@ -352,6 +352,9 @@ pub struct Stats {
     pub categories: BTreeMap<Category, u64>,
     /// Blocklists named by failures: name → (count, url).
     pub blocklists: BTreeMap<String, (u64, Option<String>)>,
+    /// Failures to external domains refused by policy (host reputation or sender policy):
+    /// rejections, as opposed to unknown users, full mailboxes, greylisting, timeouts.
+    pub external_policy_failures: u64,
     /// sendmail DSN (bounce) notices generated in the window.
     pub dsn_notices: u64,
     pub lines_read: u64,
@@ -651,6 +654,15 @@ impl Scanner {
             entry.0 += 1;
         }
         let reputation = classification.category == Category::HostReputation && !local;
+        if !local
+            && !self.is_own(delivery.domain)
+            && matches!(
+                classification.category,
+                Category::HostReputation | Category::SenderPolicy
+            )
+        {
+            self.stats.external_policy_failures += 1;
+        }
         let list = if reputation {
             &mut self.stats.reputation_failures
         } else {
@@ -1066,11 +1078,11 @@ fn decide(
     let external: DomainTally = sum(stats.by_domain.values().filter(|t| !t.own));
     // Own domains all deliver while external ones (almost) all fail, and not for reasons
     // of their own (unknown users, greylisting): the receivers refuse this host.
+    let rejected = stats.external_policy_failures;
     let pattern = own.sent > 0
         && own.failed() == 0
-        && external.failed() > 0
-        && (external.sent == 0
-            || (external.failed() >= 3 * external.sent && 2 * reputation >= external.failed()));
+        && rejected > 0
+        && (external.sent == 0 || (rejected >= 3 * external.sent && 2 * reputation >= rejected));
     let blocklists: Vec<String> = stats.blocklists.keys().cloned().collect();
 
     let counts = format!(
@@ -1501,6 +1513,55 @@ mod tests {
         assert!(scanner.is_own("Web1.SHOP.example"));
         assert!(!scanner.is_own("myshop.example"));
         assert!(!scanner.is_own("example"));
+    }
+
+    fn verdict_of(log: &str) -> Outcome {
+        let mut scanner = Scanner::new(
+            ts("2026-12-03T12:00:00Z"),
+            ts("2026-12-04T12:00:00Z"),
+            jiff::tz::TimeZone::UTC,
+            &["shop.example".to_string()],
+            5,
+        );
+        let (_, result) = scanner.read(
+            log.as_bytes(),
+            "/var/log/mail.log",
+            ts("2026-12-04T12:00:00Z"),
+        );
+        assert!(result.is_ok());
+        decide(
+            &Params::default(),
+            &scanner,
+            &["/var/log/mail.log".to_string()],
+            &FileReport::default(),
+            &[],
+            "UTC",
+        )
+    }
+
+    #[test]
+    fn greylisting_and_unknown_users_are_not_the_reputation_pattern() {
+        let log = "\
+Dec  4 07:00:00 h postfix/smtp[1]: A1: to=<a@shop.example>, relay=mx.shop.example[192.0.2.1]:25, dsn=2.0.0, status=sent (250 ok)
+Dec  4 07:00:01 h postfix/smtp[1]: A2: to=<b@other.example>, relay=mx.other.example[192.0.2.2]:25, dsn=4.7.1, status=deferred (host mx.other.example[192.0.2.2] said: 450 4.7.1 Greylisted, please try again later (in reply to RCPT TO command))
+Dec  4 07:00:02 h postfix/smtp[1]: A3: to=<c@third.example>, relay=mx.third.example[192.0.2.3]:25, dsn=5.1.1, status=bounced (host mx.third.example[192.0.2.3] said: 550 5.1.1 <c@third.example>: Recipient address rejected: User unknown (in reply to RCPT TO command))
+";
+        let outcome = verdict_of(log);
+        assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
+        assert!(!outcome.summary.contains("own domain delivers"));
+
+        // Policy rejections of every external domain are.
+        let log = "\
+Dec  4 07:00:00 h postfix/smtp[1]: A1: to=<a@shop.example>, relay=mx.shop.example[192.0.2.1]:25, dsn=2.0.0, status=sent (250 ok)
+Dec  4 07:00:01 h postfix/smtp[1]: A2: to=<b@other.example>, relay=mx.other.example[192.0.2.2]:25, dsn=5.7.1, status=bounced (host mx.other.example[192.0.2.2] said: 550 5.7.1 Message rejected (in reply to RCPT TO command))
+";
+        let outcome = verdict_of(log);
+        assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
+        assert!(
+            outcome
+                .summary
+                .starts_with("own domain delivers, external domains are rejected")
+        );
     }
 
     #[test]

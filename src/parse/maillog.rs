@@ -1042,6 +1042,51 @@ mod tests {
     }
 
     #[test]
+    fn mutated_real_lines_never_panic() {
+        let lines = [
+            "Dec  4 07:30:02 web1 sm-mta[28158]: o8DIjsx0028156: to=<x@customer.example>,<y@b.example>, ctladdr=<www-data@web1.example> (33/33), delay=00:00:02, mailer=esmtp, relay=mx.customer.example. [198.51.100.7], dsn=5.7.1, stat=Service unavailable",
+            "Dec 29 03:03:48 mail postfix/smtp[8492]: 732BB407C3: to=<r@domain.com>, relay=mail.domain.com[1.1.1.1]:25, delay=582, dsn=5.0.0, status=bounced (host mail.domain.com[1.1.1.1] said: 554 DT:SPM (in reply to end of DATA command))",
+            "2020-06-20 01:32:57 +0200 [789] 1jmKso-0009d4-Uf ** molly@zee.corp R=dnslookup T=remote_smtp H=mail.zee.corp [3.3.3.3] DN=\"C=US\": SMTP error from remote mail server after end of data: 554 5.2.0 Full",
+            "2026-12-04T07:30:01.123456+01:00 m postfix/qmgr[1]: 1F7E7A6E2: from=<s@e.com>, status=expired, returned to sender",
+            "Dec  4 07:30:02 web1 sm-mta[1]: q1: <x@c.example>... 554 5.7.1 blocked",
+        ];
+        // A small deterministic generator (no extra dependency): flips, cuts and inserts.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let specials = [
+            b' ', b',', b':', b'<', b'>', b'=', b'[', b']', b'"', b'(', b')', 0xff, b'\r',
+        ];
+        for line in lines {
+            for _ in 0..3000 {
+                let mut bytes = line.as_bytes().to_vec();
+                for _ in 0..(next() % 4 + 1) {
+                    let at = (next() as usize) % bytes.len().max(1);
+                    match next() % 3 {
+                        0 if !bytes.is_empty() => {
+                            bytes[at] = specials[(next() as usize) % specials.len()]
+                        }
+                        1 => bytes.truncate(at),
+                        _ => bytes.insert(
+                            at.min(bytes.len()),
+                            specials[(next() as usize) % specials.len()],
+                        ),
+                    }
+                }
+                let _ = is_candidate(&bytes);
+                let text = String::from_utf8_lossy(&bytes);
+                if let Some(Record::Delivery(d)) = parse_record(&text) {
+                    let _ = d.recipients().count();
+                }
+            }
+        }
+    }
+
+    #[test]
     fn hostile_input_never_panics() {
         let samples = [
             "Dec  4 07:30:01 h sm-mta[1]: q: to=",

@@ -85,8 +85,8 @@ fn the_story_host_accepts_local_submission_and_clears_the_suspects() {
 fn a_deny_all_host_refuses_local_submission_with_the_deciding_rule() {
     let (output, result) = run_check(&fixture("sendmail-denied-local"));
     // The default profile's severity for this check.
-    assert_eq!(result["status"], "warning", "{result:#}");
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(result["status"], "critical", "{result:#}");
+    assert_eq!(output.status.code(), Some(2));
     let summary = summary(&result);
     assert!(summary.contains(OUTBOUND), "{summary}");
     assert!(

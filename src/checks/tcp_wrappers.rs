@@ -295,6 +295,8 @@ struct ClientEvaluation {
     address: IpAddr,
     /// How the client's name was found, in words.
     naming: String,
+    /// The `/etc/hosts` line that names the client, when one does.
+    hosts_line: Option<usize>,
     /// (name, decision) per possible name: one when /etc/hosts names the address.
     outcomes: Vec<(HostName, Decision)>,
     /// The request of each possible name, in the same order.
@@ -325,6 +327,7 @@ fn evaluate_client(
 ) -> ClientEvaluation {
     // The MTA resolves the client's name itself (files first, as nsswitch's default) and
     // hands it over; it does not verify it, and gives the user as "unknown".
+    let hosts_line = hosts.reverse(address).map(|(_, line)| line);
     let (names, naming) = match hosts.reverse(address) {
         Some((name, line)) => (
             vec![HostName::Known(name.clone())],
@@ -361,6 +364,7 @@ fn evaluate_client(
         daemon: daemon.to_string(),
         address,
         naming,
+        hosts_line,
         outcomes,
         requests,
     }
@@ -488,8 +492,17 @@ fn conclude(
         .remediation("Nothing to change in /etc/hosts.allow or /etc/hosts.deny. If mail is not delivered, look at the outbound side: bounces in the web user's mailbox, blocklists of the egress IP, its PTR record.")
     };
 
-    for naming in dedup(evaluations.iter().map(|e| e.naming.clone())) {
-        outcome = outcome.evidence(Evidence::new("client name", naming));
+    let mut named: Vec<IpAddr> = Vec::new();
+    for evaluation in evaluations {
+        if named.contains(&evaluation.address) {
+            continue;
+        }
+        named.push(evaluation.address);
+        let mut evidence = Evidence::new("client name", evaluation.naming.clone());
+        if let Some(line) = evaluation.hosts_line {
+            evidence = evidence.at(format!("/etc/hosts:{line}"));
+        }
+        outcome = outcome.evidence(evidence);
     }
     for evidence in deciding_rules(evaluations) {
         outcome = outcome.evidence(evidence);
@@ -497,7 +510,7 @@ fn conclude(
     for evidence in innocent_rules(evaluations, tables, lookup) {
         outcome = outcome.evidence(evidence);
     }
-    let warnings = tables.allow.warnings.len() + tables.deny.warnings.len();
+    let warnings = tables.allow.warnings_total + tables.deny.warnings_total;
     for (table, note) in [&tables.allow, &tables.deny]
         .into_iter()
         .flat_map(|t| t.warnings.iter().map(move |w| (t.table, w)))

@@ -47,8 +47,11 @@ pub struct AccessTable {
     pub table: Table,
     /// Rules and lines of unpredictable effect, in file order.
     pub entries: Vec<Entry>,
-    /// Lines libwrap itself ignores (with its warning), and other remarks.
+    /// Lines libwrap itself ignores (with its warning), and other remarks: the first
+    /// [`MAX_WARNINGS`] (and always the last line's).
     pub warnings: Vec<LineNote>,
+    /// How many warnings there were in all.
+    pub warnings_total: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,14 +192,30 @@ const OPTIONS: [(&str, Option<bool>, bool); 14] = [
     ("banners", Some(true), false),
 ];
 
+/// Warnings kept per table, at most (a hostile file may hold hundreds of thousands).
+pub const MAX_WARNINGS: usize = 100;
+
+impl AccessTable {
+    fn warn(&mut self, line: usize, message: impl FnOnce() -> String) {
+        self.warnings_total += 1;
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(LineNote {
+                line,
+                message: message(),
+            });
+        }
+    }
+}
+
 /// Parses one access control file.
 pub fn parse(table: Table, text: &str) -> AccessTable {
     let mut result = AccessTable {
         table,
         entries: Vec::new(),
         warnings: Vec::new(),
+        warnings_total: 0,
     };
-    for logical in logical_lines(text) {
+    for logical in LogicalLines::new(text) {
         let first = logical.first_line;
         // fgets needs room for the text, its newline and a NUL.
         if logical.length + 2 > LIBWRAP_LINE_BUFFER {
@@ -225,6 +244,8 @@ pub fn parse(table: Table, text: &str) -> AccessTable {
             continue;
         }
         if !logical.terminated {
+            // Kept beyond the cap: it is the one warning that changes what libwrap does.
+            result.warnings_total += 1;
             result.warnings.push(LineNote {
                 line: first,
                 message: format!(
@@ -239,17 +260,11 @@ pub fn parse(table: Table, text: &str) -> AccessTable {
                 rule.line = first;
                 rule.last_line = logical.last_line;
                 for warning in rule_warnings(&rule) {
-                    result.warnings.push(LineNote {
-                        line: first,
-                        message: warning,
-                    });
+                    result.warn(first, || warning);
                 }
                 result.entries.push(Entry::Rule(rule));
             }
-            Err(message) => result.warnings.push(LineNote {
-                line: first,
-                message,
-            }),
+            Err(message) => result.warn(first, || message),
         }
     }
     result
@@ -276,62 +291,71 @@ struct LogicalLine {
 }
 
 /// Joins backslash-newline continuations, as libwrap's `xgets` does (no blank inserted).
-/// Memory stays bounded on hostile input: past twice libwrap's buffer only the length counts.
-fn logical_lines(text: &str) -> Vec<LogicalLine> {
-    let keep = LIBWRAP_LINE_BUFFER * 2;
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    let mut length = 0;
-    let mut started = false;
-    let mut first_line = 1;
-    let mut line_number = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let (physical, terminated) = match rest.find('\n') {
-            Some(end) => {
-                let line = &rest[..end];
-                rest = &rest[end + 1..];
-                (line, true)
-            }
-            None => (std::mem::take(&mut rest), false),
-        };
-        line_number += 1;
-        if !started {
-            started = true;
-            first_line = line_number;
+/// Streams; memory stays bounded on hostile input: past twice libwrap's buffer only the
+/// length counts.
+struct LogicalLines<'a> {
+    rest: &'a str,
+    line_number: usize,
+}
+
+impl<'a> LogicalLines<'a> {
+    fn new(text: &'a str) -> Self {
+        LogicalLines {
+            rest: text,
+            line_number: 0,
         }
-        let continued = terminated && physical.ends_with('\\');
-        let physical = if continued {
-            &physical[..physical.len() - 1]
-        } else {
-            physical
-        };
-        length += physical.len();
-        let room = keep.saturating_sub(current.len());
-        current.push_str(&physical[..floor_char_boundary(physical, room)]);
-        if continued {
-            continue;
-        }
-        lines.push(LogicalLine {
-            first_line,
-            last_line: line_number,
-            text: std::mem::take(&mut current),
-            length,
-            terminated,
-        });
-        length = 0;
-        started = false;
     }
-    if started {
-        lines.push(LogicalLine {
+}
+
+impl Iterator for LogicalLines<'_> {
+    type Item = LogicalLine;
+
+    fn next(&mut self) -> Option<LogicalLine> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let keep = LIBWRAP_LINE_BUFFER * 2;
+        let mut text = String::new();
+        let mut length = 0;
+        let first_line = self.line_number + 1;
+        while !self.rest.is_empty() {
+            let (physical, terminated) = match self.rest.find('\n') {
+                Some(end) => {
+                    let line = &self.rest[..end];
+                    self.rest = &self.rest[end + 1..];
+                    (line, true)
+                }
+                None => (std::mem::take(&mut self.rest), false),
+            };
+            self.line_number += 1;
+            let continued = terminated && physical.ends_with('\\');
+            let physical = if continued {
+                &physical[..physical.len() - 1]
+            } else {
+                physical
+            };
+            length += physical.len();
+            let room = keep.saturating_sub(text.len());
+            text.push_str(&physical[..floor_char_boundary(physical, room)]);
+            if !continued {
+                return Some(LogicalLine {
+                    first_line,
+                    last_line: self.line_number,
+                    text,
+                    length,
+                    terminated,
+                });
+            }
+        }
+        // A continuation at the very end of the file.
+        Some(LogicalLine {
             first_line,
-            last_line: line_number,
-            text: current,
+            last_line: self.line_number,
+            text,
             length,
             terminated: false,
-        });
+        })
     }
-    lines
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {

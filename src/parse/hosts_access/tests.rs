@@ -774,3 +774,48 @@ fn wildcard_matching() {
     assert!(!wildcard_match("?", ""));
     assert!(wildcard_match("**", "abc"));
 }
+
+#[test]
+fn man_page_and_hardening_guide_shapes() {
+    // RHEL's default header, then a typical hardening guide; the deny file is the
+    // "booby trap" example of hosts_access(5).
+    let allow = "#\n# hosts.allow\tThis file contains access rules which are used to\n#\t\tallow or deny connections to network services that\n#\t\teither use the tcp_wrappers library or that have been\n#\t\tstarted through a tcp_wrappers-enabled xinetd.\n#\n\
+sshd: 192.0.2.0/24 : spawn (/usr/bin/logger -p auth.info \"ssh from %h\") &\n\
+vsftpd: .example.com EXCEPT badhost.example.com\n\
+in.tftpd: LOCAL, .my.example\n\
+rpcbind: 192.0.2.0/255.255.255.0\n\
+ALL: 127.0.0.1 [::1]\n";
+    let deny = "ALL: ALL: spawn (/usr/sbin/safe_finger -l @%h | /usr/bin/mail -s %d-%h root) & \n";
+    let table = parse(Table::Allow, allow);
+    assert_eq!(table.rules().count(), 5);
+    assert!(table.warnings.is_empty(), "{table:?}");
+    let decision = decide_texts(allow, deny, &localhost4());
+    assert_eq!(decision.access, Some(Access::Granted));
+    assert_eq!(
+        decision.reason.source().as_deref(),
+        Some("/etc/hosts.allow:11")
+    );
+    assert_eq!(access(allow, deny, &localhost6()), Some(Access::Granted));
+    let outsider = sendmail_request(
+        "198.51.100.9",
+        HostName::Known("mx.other.example".to_string()),
+    );
+    let decision = decide_texts(allow, deny, &outsider);
+    assert_eq!(decision.access, Some(Access::Denied));
+    assert_eq!(
+        decision.reason.source().as_deref(),
+        Some("/etc/hosts.deny:1")
+    );
+    let ftp =
+        |name: &str| daemon_request("vsftpd", "203.0.113.5", HostName::Known(name.to_string()));
+    assert_eq!(
+        access(allow, deny, &ftp("a.example.com")),
+        Some(Access::Granted)
+    );
+    assert_eq!(
+        access(allow, deny, &ftp("badhost.example.com")),
+        Some(Access::Denied)
+    );
+    let ssh = daemon_request("sshd", "192.0.2.44", HostName::Unknown);
+    assert_eq!(access(allow, deny, &ssh), Some(Access::Granted));
+}

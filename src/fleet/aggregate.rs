@@ -527,34 +527,40 @@ pub fn fact_value(facts: &Value, path: &str) -> String {
     }
 }
 
-/// The host's own names and addresses, to be taken out of summaries.
-fn host_terms(report: &HostReport) -> Vec<String> {
-    let mut terms = vec![report.host.clone()];
+/// The host's own names and addresses, with the placeholder each becomes in summaries.
+fn host_terms(report: &HostReport) -> Vec<(String, &'static str)> {
+    let mut terms = vec![(report.host.clone(), "<host>")];
     for key in ["fqdn", "mailname"] {
         if let Some(Value::String(s)) = report.facts.get(key) {
-            terms.push(s.clone());
+            terms.push((s.clone(), "<host>"));
         }
     }
-    if let Some(Value::Array(ips)) = report.facts.get("egress_ips") {
-        terms.extend(ips.iter().filter_map(Value::as_str).map(str::to_string));
+    // Only a dotted domain: a bare word would be replaced inside other words.
+    if let Some(Value::String(domain)) = report.facts.get("domain")
+        && domain.contains('.')
+    {
+        terms.push((domain.clone(), "<domain>"));
     }
-    terms.retain(|t| t.len() >= 3);
+    if let Some(Value::Array(ips)) = report.facts.get("egress_ips") {
+        terms.extend(
+            ips.iter()
+                .filter_map(Value::as_str)
+                .map(|ip| (ip.to_string(), "<ip>")),
+        );
+    }
+    terms.retain(|(t, _)| t.len() >= 3);
     // Longest first: the FQDN before the domain it contains.
-    terms.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    terms.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
     terms
 }
 
 /// A summary with what differs from host to host replaced, so the same finding on many
 /// hosts has one key: the host's names and addresses become `<host>`/`<ip>`, other
 /// addresses `<ip>`, mail addresses `<address>`, numbers `N`. Pure.
-pub fn normalise_summary(summary: &str, host_terms: &[String]) -> String {
+pub fn normalise_summary(summary: &str, host_terms: &[(String, &str)]) -> String {
     let mut text = crate::text::printable(summary).into_owned();
-    for term in host_terms {
-        if term.parse::<std::net::IpAddr>().is_ok() {
-            text = text.replace(term.as_str(), "<ip>");
-        } else {
-            text = text.replace(term.as_str(), "<host>");
-        }
+    for (term, placeholder) in host_terms {
+        text = text.replace(term.as_str(), placeholder);
     }
     let mut out = String::with_capacity(text.len());
     for (index, word) in text.split(' ').enumerate() {
@@ -761,13 +767,21 @@ mod tests {
 
     #[test]
     fn summaries_lose_what_varies_between_hosts() {
-        let terms = vec!["web1.shop.example".to_string(), "203.0.113.25".to_string()];
+        let terms = vec![
+            ("web1.shop.example".to_string(), "<host>"),
+            ("203.0.113.25".to_string(), "<ip>"),
+            ("shop.example".to_string(), "<domain>"),
+        ];
         assert_eq!(
             normalise_summary(
                 "PTR of 203.0.113.25 is generic: 25-113-0-203.dyn.isp.example (not web1.shop.example)",
                 &terms
             ),
             "PTR of <ip> is generic: … (not <host>)"
+        );
+        assert_eq!(
+            normalise_summary("own domain shop.example delivers", &terms),
+            "own domain <domain> delivers"
         );
         assert_eq!(
             normalise_summary(

@@ -27,7 +27,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     if context.baseline.is_some() {
         header.push("change");
     }
-    writeln!(out, "{}", header.join(","))?;
+    write!(out, "{}\r\n", header.join(","))?;
     let mut failure = None;
     fleet.details(|entry, report| {
         if failure.is_some() {

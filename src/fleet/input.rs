@@ -412,6 +412,12 @@ fn read_bounded_line(reader: &mut impl BufRead) -> std::io::Result<BoundedLine> 
 /// Parses one JSON document. Invalid UTF-8 (a mangled log line inside evidence) does not
 /// lose the host: it is replaced by U+FFFD and reported as a repair.
 fn parse_document(bytes: &[u8]) -> Result<(Value, Option<String>), String> {
+    // A cut JSON Lines line ends in its newline: without it, the cut reads as truncation.
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let bytes = &bytes[..end];
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     match first {
         None => return Err("empty document".to_string()),

@@ -13,14 +13,21 @@ use crate::report::{Status, Tool};
 
 pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     let fleet = context.fleet;
-    let mut head = Map::new();
-    head.insert("schema".into(), json!(FLEET_SCHEMA));
-    head.insert(
+    // Keys in this order (schema first: readers sniff it); serde_json's map would sort them.
+    let mut head: Vec<(&str, Value)> = Vec::new();
+    put(&mut head, "schema".into(), json!(FLEET_SCHEMA));
+    put(
+        &mut head,
         "tool".into(),
         serde_json::to_value(Tool::default()).unwrap_or_default(),
     );
-    head.insert("generated_at".into(), json!(context.generated_at));
-    head.insert(
+    put(
+        &mut head,
+        "generated_at".into(),
+        json!(context.generated_at),
+    );
+    put(
+        &mut head,
         "filters".into(),
         json!({
             "only_status": fleet.options.only_status,
@@ -28,7 +35,8 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
             "group_by": fleet.options.group_by,
         }),
     );
-    head.insert(
+    put(
+        &mut head,
         "inputs".into(),
         json!({
             "files": fleet.files.paths.len(),
@@ -38,7 +46,8 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
             "repaired": fleet.repaired().map(|p| json!({"input": p.input, "reason": p.reason})).collect::<Vec<_>>(),
         }),
     );
-    head.insert(
+    put(
+        &mut head,
         "summary".into(),
         json!({
             "hosts": fleet.hosts.len(),
@@ -48,7 +57,8 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
             "not_reporting": fleet.missing.iter().map(|m| json!({"host": m.host, "reason": m.reason})).collect::<Vec<_>>(),
         }),
     );
-    head.insert(
+    put(
+        &mut head,
         "checks".into(),
         Value::Array(
             fleet
@@ -65,7 +75,8 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
                 .collect(),
         ),
     );
-    head.insert(
+    put(
+        &mut head,
         "findings".into(),
         Value::Array(
             fleet
@@ -79,7 +90,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
         ),
     );
     if fleet.options.group_by.is_some() {
-        head.insert(
+        put(&mut head,
             "groups".into(),
             Value::Array(
                 fleet
@@ -96,7 +107,8 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     }
     if let Some(changes) = context.changes {
         let counts = |c: &super::baseline::Counts| json!({"new": c.new, "fixed": c.fixed, "still_failing": c.still});
-        head.insert(
+        put(
+            &mut head,
             "changes".into(),
             json!({
                 "baseline_hosts": changes.baseline_hosts,
@@ -196,4 +208,8 @@ fn by_status(figures: &CheckFigures) -> Value {
         map.insert(status.as_str().into(), json!(figures.get(status)));
     }
     Value::Object(map)
+}
+
+fn put(head: &mut Vec<(&'static str, Value)>, key: &'static str, value: Value) {
+    head.push((key, value));
 }

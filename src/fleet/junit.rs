@@ -47,7 +47,10 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
                         }
                         body.push('\n');
                     }
-                    body.push_str(&format!("remediation: {}", result.remediation));
+                    if !result.remediation.is_empty() {
+                        body.push_str(&format!("remediation: {}", result.remediation));
+                    }
+                    let body = body.trim_end();
                     testcase(&mut suite, &result.kind, &result.id, result.status, &result.summary, &body, result.duration_ms);
                 }
             }

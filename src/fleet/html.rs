@@ -285,11 +285,11 @@ fn checks(p: &mut String, fleet: &Fleet) {
     );
     for (index, info, figures) in fleet.checks_in_order() {
         let compliance = figures.compliance();
-        let _ = write!(
+        let _ = writeln!(
             p,
             "<tr data-check=\"{}\"><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"compliance\"><meter min=\"0\" max=\"100\" low=\"80\" high=\"95\" optimum=\"100\" value=\"{}\"></meter> {}</td></tr>\n",
+             <td class=\"compliance\"><meter min=\"0\" max=\"100\" low=\"80\" high=\"95\" optimum=\"100\" value=\"{}\"></meter> {}</td></tr>",
             esc(&info.id),
             esc(&info.id),
             esc(&info.title),
@@ -306,9 +306,9 @@ fn checks(p: &mut String, fleet: &Fleet) {
         if failing.is_empty() {
             continue;
         }
-        let _ = write!(
+        let _ = writeln!(
             p,
-            "<tr class=\"failing-hosts\"><td colspan=\"9\"><details><summary>{} host{} not ok on <code>{}</code></summary><ul>\n",
+            "<tr class=\"failing-hosts\"><td colspan=\"9\"><details><summary>{} host{} not ok on <code>{}</code></summary><ul>",
             failing.len(),
             if failing.len() == 1 { "" } else { "s" },
             esc(&info.id)
@@ -374,9 +374,9 @@ fn changes(p: &mut String, context: &Context) {
     }
     p.push_str("</tbody></table>\n");
     if !changes.per_host.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             p,
-            "<details><summary>{} hosts with changes</summary><ul>\n",
+            "<details><summary>{} hosts with changes</summary><ul>",
             changes.per_host.len()
         );
         for host in &changes.per_host {
@@ -439,9 +439,9 @@ fn groups(p: &mut String, fleet: &Fleet) {
 
 fn problems(p: &mut String, fleet: &Fleet) {
     if !fleet.missing.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             p,
-            "<section id=\"missing\"><h2>Hosts that did not report ({})</h2><ul class=\"plain\">\n",
+            "<section id=\"missing\"><h2>Hosts that did not report ({})</h2><ul class=\"plain\">",
             fleet.missing.len()
         );
         for missing in &fleet.missing {
@@ -459,9 +459,9 @@ fn problems(p: &mut String, fleet: &Fleet) {
     if unreadable.is_empty() && repaired.is_empty() {
         return;
     }
-    let _ = write!(
+    let _ = writeln!(
         p,
-        "<section id=\"unreadable\"><h2>Input problems</h2><p>{} unreadable input{} (not counted), {} used after a repair.</p><ul class=\"plain\">\n",
+        "<section id=\"unreadable\"><h2>Input problems</h2><p>{} unreadable input{} (not counted), {} used after a repair.</p><ul class=\"plain\">",
         unreadable.len(),
         if unreadable.len() == 1 { "" } else { "s" },
         repaired.len()
@@ -534,9 +534,9 @@ fn host_details(
     entry: &HostEntry,
     report: Result<HostReport, String>,
 ) {
-    let _ = write!(
+    let _ = writeln!(
         p,
-        "<details class=\"host\" id=\"h{index}\"><summary><span class=\"badge {}\">{}</span> <strong>{}</strong> <span class=\"muted\">{}</span></summary>\n",
+        "<details class=\"host\" id=\"h{index}\"><summary><span class=\"badge {}\">{}</span> <strong>{}</strong> <span class=\"muted\">{}</span></summary>",
         entry.status,
         entry.status,
         esc(&entry.host),

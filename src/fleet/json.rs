@@ -15,20 +15,16 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     let fleet = context.fleet;
     // Keys in this order (schema first: readers sniff it); serde_json's map would sort them.
     let mut head: Vec<(&str, Value)> = Vec::new();
-    put(&mut head, "schema".into(), json!(FLEET_SCHEMA));
+    put(&mut head, "schema", json!(FLEET_SCHEMA));
     put(
         &mut head,
-        "tool".into(),
+        "tool",
         serde_json::to_value(Tool::default()).unwrap_or_default(),
     );
+    put(&mut head, "generated_at", json!(context.generated_at));
     put(
         &mut head,
-        "generated_at".into(),
-        json!(context.generated_at),
-    );
-    put(
-        &mut head,
-        "filters".into(),
+        "filters",
         json!({
             "only_status": fleet.options.only_status,
             "checks": fleet.options.checks,
@@ -37,7 +33,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     );
     put(
         &mut head,
-        "inputs".into(),
+        "inputs",
         json!({
             "files": fleet.files.paths.len(),
             "reports": fleet.reports_read,
@@ -48,7 +44,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     );
     put(
         &mut head,
-        "summary".into(),
+        "summary",
         json!({
             "hosts": fleet.hosts.len(),
             "reporting_hosts": fleet.total_hosts,
@@ -59,7 +55,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     );
     put(
         &mut head,
-        "checks".into(),
+        "checks",
         Value::Array(
             fleet
                 .checks_in_order()
@@ -77,7 +73,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     );
     put(
         &mut head,
-        "findings".into(),
+        "findings",
         Value::Array(
             fleet
                 .findings
@@ -91,7 +87,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     );
     if fleet.options.group_by.is_some() {
         put(&mut head,
-            "groups".into(),
+            "groups",
             Value::Array(
                 fleet
                     .groups
@@ -109,7 +105,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
         let counts = |c: &super::baseline::Counts| json!({"new": c.new, "fixed": c.fixed, "still_failing": c.still});
         put(
             &mut head,
-            "changes".into(),
+            "changes",
             json!({
                 "baseline_hosts": changes.baseline_hosts,
                 "total": counts(&changes.total),
@@ -131,7 +127,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(b"{\n")?;
     for (key, value) in &head {
         let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-        write!(out, "  {}: {},\n", json!(key), text.replace('\n', "\n  "))?;
+        writeln!(out, "  {}: {},", json!(key), text.replace('\n', "\n  "))?;
     }
     out.write_all(b"  \"hosts\": [")?;
     let mut first = true;

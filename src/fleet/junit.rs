@@ -51,7 +51,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
                         body.push_str(&format!("remediation: {}", result.remediation));
                     }
                     let body = body.trim_end();
-                    testcase(&mut suite, &result.kind, &result.id, result.status, &result.summary, &body, result.duration_ms);
+                    testcase(&mut suite, &result.kind, &result.id, result.status, &result.summary, body, result.duration_ms);
                 }
             }
             Err(reason) => {

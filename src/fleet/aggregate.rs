@@ -5,6 +5,7 @@
 //! input in a second pass ([`Fleet::details`]), so memory holds no raw report.
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -20,8 +21,9 @@ pub struct Options {
     pub checks: Vec<String>,
     /// A dotted path into the report facts (`mta.kind`, `domain`).
     pub group_by: Option<String>,
-    /// Keep the summaries of failing checks (html and markdown list them per check).
-    pub keep_failure_summaries: bool,
+    /// Keep the host summaries and the summaries of failing checks (html and markdown show
+    /// them in tables built before the second pass); csv and json take them from it.
+    pub keep_texts: bool,
 }
 
 /// A check seen in the inputs (first definition wins for title and kind).
@@ -40,19 +42,31 @@ pub struct CompactResult {
     pub status: Status,
     /// Index into the finding table, for warning, critical and unknown results.
     pub finding: Option<u32>,
-    /// Kept only with [`Options::keep_failure_summaries`], for non-ok results.
-    pub summary: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone)]
 pub struct HostEntry {
-    pub host: Box<str>,
+    /// Shared with the de-duplication index.
+    pub host: Rc<str>,
     pub generated_at: Box<str>,
     pub location: Location,
     pub status: Status,
+    /// Empty unless [`Options::keep_texts`].
     pub summary: Box<str>,
     pub group: Option<Box<str>>,
     pub results: Box<[CompactResult]>,
+    /// (check, summary) of non-ok results, only with [`Options::keep_texts`].
+    pub failure_summaries: Box<[(u32, Box<str>)]>,
+}
+
+impl HostEntry {
+    /// The kept summary of a non-ok check (empty when not kept).
+    pub fn failure_summary(&self, check: u32) -> &str {
+        self.failure_summaries
+            .iter()
+            .find(|(c, _)| *c == check)
+            .map_or("", |(_, s)| s)
+    }
 }
 
 /// A host that was expected (or asked by Ansible) but did not report.
@@ -118,7 +132,7 @@ pub struct Collector {
     findings: Vec<(u32, Status, String)>,
     finding_index: HashMap<(u32, Status, String), u32>,
     entries: Vec<HostEntry>,
-    host_index: HashMap<Box<str>, usize>,
+    host_index: HashMap<Rc<str>, usize>,
     missing: BTreeMap<String, String>,
     /// Reports read (before de-duplication).
     pub reports_read: usize,
@@ -190,6 +204,7 @@ impl Collector {
         };
         let terms = host_terms(report);
         let mut results = Vec::with_capacity(selected.len());
+        let mut failure_summaries = Vec::new();
         for result in selected {
             let check = self.check(result);
             let failing = !matches!(result.status, Status::Ok | Status::Skipped);
@@ -206,13 +221,13 @@ impl Collector {
                     }
                 }
             });
-            let summary = (failing && self.options.keep_failure_summaries)
-                .then(|| result.summary.clone().into_boxed_str());
+            if failing && self.options.keep_texts {
+                failure_summaries.push((check, result.summary.clone().into_boxed_str()));
+            }
             results.push(CompactResult {
                 check,
                 status: result.status,
                 finding,
-                summary,
             });
         }
         let group = self
@@ -221,13 +236,18 @@ impl Collector {
             .as_deref()
             .map(|path| fact_value(&report.facts, path).into_boxed_str());
         Some(HostEntry {
-            host: report.host.clone().into_boxed_str(),
+            host: Rc::from(report.host.as_str()),
             generated_at: report.generated_at.clone().into_boxed_str(),
             location,
             status,
-            summary: report.summary.clone().into_boxed_str(),
+            summary: if self.options.keep_texts {
+                report.summary.clone().into_boxed_str()
+            } else {
+                Box::default()
+            },
             group,
             results: results.into_boxed_slice(),
+            failure_summaries: failure_summaries.into_boxed_slice(),
         })
     }
 
@@ -798,7 +818,7 @@ mod tests {
             checks: vec!["fcrdns".into()],
             only_status: vec![Status::Warning],
             group_by: Some("mta.kind".into()),
-            keep_failure_summaries: true,
+            keep_texts: true,
         };
         let mut collector = Collector::new(options);
         collector.add(
@@ -839,9 +859,9 @@ mod tests {
         assert_eq!(fleet.checks.len(), 1);
         let failing: Vec<_> = fleet
             .failing_on(0)
-            .map(|(h, r)| (&*h.host, r.summary.as_deref()))
+            .map(|(h, r)| (&*h.host, h.failure_summary(r.check)))
             .collect();
-        assert_eq!(failing, [("a.example", Some("generic PTR"))]);
+        assert_eq!(failing, [("a.example", "generic PTR")]);
         assert_eq!(fleet.groups[0].value, "postfix");
     }
 

@@ -320,7 +320,7 @@ fn checks(p: &mut String, fleet: &Fleet) {
                 result.status,
                 result.status,
                 esc(&host.host),
-                esc(result.summary.as_deref().unwrap_or(""))
+                esc(host.failure_summary(result.check))
             );
         }
         if failing.len() > FAILING_HOSTS_SHOWN {

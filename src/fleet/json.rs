@@ -182,10 +182,10 @@ fn host_value(
             .collect(),
     };
     let mut value = json!({
-        "host": entry.host,
+        "host": &*entry.host,
         "generated_at": entry.generated_at,
         "status": entry.status,
-        "summary": entry.summary,
+        "summary": report.map_or(&*entry.summary, |r| r.summary.as_str()),
         "input": fleet.files.describe(entry.location),
         "results": results,
     });

@@ -197,7 +197,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
                 "- **{}** ({}): {}",
                 md(&host.host),
                 result.status,
-                md(result.summary.as_deref().unwrap_or(""))
+                md(host.failure_summary(result.check))
             );
         }
         if failing.len() > FAILING_HOSTS_SHOWN {

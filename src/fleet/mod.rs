@@ -192,7 +192,7 @@ fn run_report(args: &ReportArgs) -> Result<i32, String> {
         only_status: args.only_status.clone(),
         checks: args.checks.clone(),
         group_by: args.group_by.clone(),
-        keep_failure_summaries: matches!(args.format, FleetFormat::Html | FleetFormat::Markdown),
+        keep_texts: matches!(args.format, FleetFormat::Html | FleetFormat::Markdown),
     };
     let mut baseline_problems = Vec::new();
     let baseline =

@@ -338,3 +338,32 @@ fn html_escapes_every_hostile_string() {
     assert!(!text.contains("src=\"http"), "nothing external");
     std::fs::write(output_dir("fleet-html").join("fixture-fleet.html"), &text).unwrap();
 }
+
+#[test]
+fn json_lines_with_a_broken_first_line_keep_the_other_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = dir.path().join("fleet.jsonl");
+    let good = r#"{"schema":"mailaudit/report/v1","host":"h1.example","generated_at":"2026-12-04T07:00:00Z","status":"ok","summary":"s","results":[]}"#;
+    std::fs::write(&lines, format!("{{\"schema\": \"mailaudit/rep\n{good}\n")).unwrap();
+    let output = mailaudit(&[
+        "report",
+        "--format",
+        "csv",
+        "--check",
+        "x",
+        lines.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("fleet.jsonl:1: truncated JSON"), "{stderr}");
+    let output = mailaudit(&["report", "--format", "json", lines.to_str().unwrap()]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["summary"]["hosts"], 1);
+    assert_eq!(
+        value["hosts"][0]["input"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next(),
+        Some("2")
+    );
+}

@@ -297,12 +297,44 @@ fn read_file(
                 on_item,
             );
         }
+        // JSON Lines whose first line is broken: the other lines still count. (A
+        // pretty-printed document never has a `{` at the start of a later line.)
+        Err(_) if bytes.windows(2).any(|w| w == b"\n{") => {
+            let mut lines = std::io::Cursor::new(bytes);
+            let mut first_line = Vec::new();
+            let consumed = lines.read_until(b'\n', &mut first_line).unwrap_or(0) as u64;
+            let location = Location {
+                file,
+                line: 1,
+                offset: 0,
+            };
+            match parse_document(&first_line) {
+                Err(reason) => problem(location, reason, true),
+                Ok((value, _)) => deliver(
+                    value,
+                    location,
+                    fallback_host.as_deref(),
+                    accept,
+                    problem,
+                    on_item,
+                ),
+            }
+            read_json_lines(
+                &mut lines,
+                file,
+                consumed,
+                fallback_host.as_deref(),
+                accept,
+                problem,
+                on_item,
+            );
+        }
         Err(reason) => problem(whole, reason, true),
     }
 }
 
 fn read_json_lines(
-    reader: &mut BufReader<File>,
+    reader: &mut impl BufRead,
     file: u32,
     mut offset: u64,
     fallback_host: Option<&str>,

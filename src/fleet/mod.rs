@@ -215,7 +215,14 @@ fn run_report(args: &ReportArgs) -> Result<i32, String> {
             .unwrap_or(generated_at)
             .to_string(),
     };
-    render(&context, args.format, sink.writer()).map_err(|e| sink.describe_error(&e))?;
+    match render(&context, args.format, sink.writer()).and_then(|()| sink.flush()) {
+        // `mailaudit report … | head`: the reader has seen what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && args.output.is_none() => {
+            return Ok(0);
+        }
+        Err(e) => return Err(sink.describe_error(&e)),
+        Ok(()) => {}
+    }
     sink.commit()?;
 
     for problem in fleet.unreadable() {
@@ -265,6 +272,10 @@ impl Sink {
             writer: BufWriter::with_capacity(256 * 1024, Box::new(file)),
             target: Some((temporary, path.to_path_buf())),
         })
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
     }
 
     pub fn writer(&mut self) -> &mut dyn Write {

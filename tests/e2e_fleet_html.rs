@@ -63,6 +63,7 @@ fn the_fleet_report_works_in_a_real_browser() {
         .args([
             "fixtures/fleet/reports",
             "fixtures/fleet/tree",
+            "fixtures/fleet/not-audited",
             "fixtures/fleet/lines.jsonl",
             "fixtures/fleet/bad",
         ])
@@ -116,7 +117,7 @@ fn the_fleet_report_works_in_a_real_browser() {
     assert_eq!(injected["scripts"], 1, "only the page's own script");
 
     // The tiles count the inputs: 8 readable reports of 7 hosts (mail2 twice), web5
-    // unreachable and web10 expected but silent, 5 unreadable inputs.
+    // unreachable, web11 not audited, web10 expected but silent, 5 unreadable inputs.
     let tiles = &seen["tiles"];
     for (id, value) in [
         ("hosts", "7"),
@@ -124,7 +125,7 @@ fn the_fleet_report_works_in_a_real_browser() {
         ("warning", "2"),
         ("unknown", "0"),
         ("ok", "2"),
-        ("missing", "2"),
+        ("missing", "3"),
         ("unreadable", "5"),
         ("compliance", "28.6 %"),
     ] {

@@ -1,5 +1,6 @@
 //! `mailaudit report`: the fleet report from the fixture fleet (`fixtures/fleet/`): v1
-//! reports, an older duplicate, `ansible --tree` files (one unreachable host), JSON Lines
+//! reports, an older duplicate, `ansible --tree` files (one unreachable host), a fleet
+//! playbook's not-audited note, JSON Lines
 //! with a cut line, bad inputs, an expected-hosts inventory and last week's baseline.
 //! Snapshots of every text format (reviewed), and the bad-input contract.
 
@@ -7,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const NOW: &str = "2026-12-04T08:00:00Z";
-const INPUTS: [&str; 4] = [
+const INPUTS: [&str; 5] = [
     "fixtures/fleet/reports",
     "fixtures/fleet/tree",
+    "fixtures/fleet/not-audited",
     "fixtures/fleet/lines.jsonl",
     "fixtures/fleet/bad",
 ];
@@ -108,7 +110,14 @@ fn counts_dedup_and_input_problems() {
         .iter()
         .map(|m| m["host"].as_str().unwrap())
         .collect();
-    assert_eq!(missing, ["web10.shop.example", "web5.shop.example"]);
+    assert_eq!(
+        missing,
+        [
+            "web10.shop.example",
+            "web11.shop.example",
+            "web5.shop.example"
+        ]
+    );
     let reasons: Vec<String> = value["inputs"]["unreadable"]
         .as_array()
         .unwrap()
@@ -161,10 +170,11 @@ fn filters_select_hosts_and_checks() {
         .collect();
     assert_eq!(
         hosts,
+        // Streamed: in input order.
         [
+            ("mx3.exim.example", "unknown"),
             ("web1.shop.example", "critical"),
             ("web4.shop.example", "critical"),
-            ("mx3.exim.example", "unknown")
         ]
     );
     assert_eq!(value["checks"].as_array().unwrap().len(), 1);

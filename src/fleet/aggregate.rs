@@ -57,6 +57,8 @@ pub struct HostEntry {
     pub results: Box<[CompactResult]>,
     /// (check, summary) of non-ok results, only with [`Options::keep_texts`].
     pub failure_summaries: Box<[(u32, Box<str>)]>,
+    /// The report ran none of the `--check` checks: not shown.
+    excluded: bool,
 }
 
 impl HostEntry {
@@ -172,9 +174,7 @@ impl Collector {
                 return;
             }
         }
-        let Some(entry) = self.compact(location, report) else {
-            return;
-        };
+        let entry = self.compact(location, report);
         match existing {
             Some(index) => {
                 self.superseded += 1;
@@ -188,15 +188,14 @@ impl Collector {
         }
     }
 
-    fn compact(&mut self, location: Location, report: &HostReport) -> Option<HostEntry> {
+    fn compact(&mut self, location: Location, report: &HostReport) -> HostEntry {
         let selected: Vec<_> = report
             .results
             .iter()
             .filter(|r| self.selects(&r.id, &r.kind))
             .collect();
-        if !self.options.checks.is_empty() && selected.is_empty() {
-            return None;
-        }
+        // Still an entry: the newest report decides even when it did not run the check.
+        let excluded = !self.options.checks.is_empty() && selected.is_empty();
         let status = if self.options.checks.is_empty() {
             report.status
         } else {
@@ -235,7 +234,8 @@ impl Collector {
             .group_by
             .as_deref()
             .map(|path| fact_value(&report.facts, path).into_boxed_str());
-        Some(HostEntry {
+        HostEntry {
+            excluded,
             host: Rc::from(report.host.as_str()),
             generated_at: report.generated_at.clone().into_boxed_str(),
             location,
@@ -248,7 +248,7 @@ impl Collector {
             group,
             results: results.into_boxed_slice(),
             failure_summaries: failure_summaries.into_boxed_slice(),
-        })
+        }
     }
 
     fn selects(&self, id: &str, kind: &str) -> bool {
@@ -299,6 +299,7 @@ impl Collector {
             }
         }
         drop(reported);
+        entries.retain(|e| !e.excluded);
         let total_hosts = entries.len();
         if !options.only_status.is_empty() {
             entries.retain(|e| options.only_status.contains(&e.status));
@@ -362,6 +363,7 @@ impl Collector {
             checks,
             check_order,
             per_check,
+            shown_hosts: entries.len(),
             hosts: entries,
             total_hosts,
             by_status,
@@ -389,8 +391,10 @@ pub struct Fleet {
     /// Indexes into `checks`, ordered by id.
     pub check_order: Vec<u32>,
     pub per_check: Vec<CheckFigures>,
-    /// Hosts in the report, worst first then by name.
+    /// Hosts in the report, worst first then by name (empty when streamed: csv, json).
     pub hosts: Vec<HostEntry>,
+    /// Hosts in the report (after `--only-status`).
+    pub shown_hosts: usize,
     /// Hosts that reported, before `--only-status`.
     pub total_hosts: usize,
     /// Hosts by overall status.
@@ -407,7 +411,7 @@ pub struct Fleet {
 impl Fleet {
     /// Hosts ok / hosts in the report.
     pub fn compliance(&self) -> Option<f64> {
-        percent(self.by_status.get(Status::Ok), self.hosts.len())
+        percent(self.by_status.get(Status::Ok), self.shown_hosts)
     }
 
     pub fn check_info(&self, index: u32) -> &CheckInfo {
@@ -492,7 +496,7 @@ impl Fleet {
             parts.push(format!(
                 "hosts {} ({} of {} reporting hosts)",
                 statuses.join(", "),
-                self.hosts.len(),
+                self.shown_hosts,
                 self.total_hosts
             ));
         }
@@ -548,7 +552,7 @@ pub fn fact_value(facts: &Value, path: &str) -> String {
 }
 
 /// The host's own names and addresses, with the placeholder each becomes in summaries.
-fn host_terms(report: &HostReport) -> Vec<(String, &'static str)> {
+pub fn host_terms(report: &HostReport) -> Vec<(String, &'static str)> {
     let mut terms = vec![(report.host.clone(), "<host>")];
     for key in ["fqdn", "mailname"] {
         if let Some(Value::String(s)) = report.facts.get(key) {
@@ -863,6 +867,33 @@ mod tests {
             .collect();
         assert_eq!(failing, [("a.example", "generic PTR")]);
         assert_eq!(fleet.groups[0].value, "postfix");
+    }
+
+    #[test]
+    fn with_check_filters_the_newest_report_still_decides() {
+        let options = Options {
+            checks: vec!["dnsbl".into()],
+            ..Options::default()
+        };
+        let mut collector = Collector::new(options);
+        let old = report(
+            "a.example",
+            "2026-12-01T00:00:00Z",
+            vec![result("dnsbl", Status::Critical, "listed")],
+        );
+        let new = report(
+            "a.example",
+            "2026-12-02T00:00:00Z",
+            vec![result("mta", Status::Ok, "")],
+        );
+        collector.add(at(0), &old);
+        collector.add(at(1), &new);
+        let fleet = finish(collector);
+        assert!(
+            fleet.hosts.is_empty(),
+            "the newest report did not run dnsbl"
+        );
+        assert!(fleet.missing.is_empty(), "but the host did report");
     }
 
     #[test]

@@ -89,6 +89,14 @@ impl Baseline {
         index
     }
 
+    pub fn has_host(&self, host: &str) -> bool {
+        self.hosts.contains_key(host)
+    }
+
+    pub fn host_names(&self) -> impl Iterator<Item = &str> {
+        self.hosts.keys().map(|h| &**h)
+    }
+
     /// The status a check had on a host in the baseline.
     pub fn status(&self, host: &str, check: &str) -> Option<Status> {
         let index = *self.check_index.get(check)?;
@@ -145,7 +153,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, change: Change) {
+    pub fn add(&mut self, change: Change) {
         match change {
             Change::New => self.new += 1,
             Change::Fixed => self.fixed += 1,

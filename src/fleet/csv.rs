@@ -1,14 +1,16 @@
-//! `csv`: one row per host × check (RFC 4180), streamed host by host. Host-derived text
-//! has control characters made visible, and a cell that a spreadsheet would take for a
-//! formula (`=`, `+`, `-`, `@`) is prefixed with `'`.
+//! `csv`: one row per host × check (RFC 4180), streamed host by host (see [`super::stream`]).
+//! Host-derived text has control characters made visible, and a cell that a spreadsheet
+//! would take for a formula (`=`, `+`, `-`, `@`) is prefixed with `'`.
 
 use std::io::Write;
 
-use super::Context;
+use super::stream::HostRow;
 
-pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
-    let fleet = context.fleet;
-    let grouped = fleet.options.group_by.is_some();
+pub fn write_header(
+    out: &mut dyn Write,
+    grouped: bool,
+    with_baseline: bool,
+) -> std::io::Result<()> {
     let mut header = vec!["host"];
     if grouped {
         header.push("group");
@@ -24,88 +26,48 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
         "evidence",
         "remediation",
     ]);
-    if context.baseline.is_some() {
+    if with_baseline {
         header.push("change");
     }
-    write!(out, "{}\r\n", header.join(","))?;
-    let mut failure = None;
-    fleet.details(|entry, report| {
-        if failure.is_some() {
-            return;
+    write!(out, "{}\r\n", header.join(","))
+}
+
+pub fn write_host(out: &mut dyn Write, row: &HostRow) -> std::io::Result<()> {
+    let report = row.report;
+    let mut rows = String::new();
+    for result in &report.results {
+        let mut cells = vec![report.host.clone()];
+        if let Some(group) = row.group {
+            cells.push(group.to_string());
         }
-        let mut rows = String::new();
-        let mut row = |cells: Vec<String>| {
-            let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-            rows.push_str(&cells.join(","));
-            rows.push_str("\r\n");
-        };
-        let head = |cells: &mut Vec<String>| {
-            cells.push(entry.host.to_string());
-            if let Some(group) = &entry.group {
-                cells.push(group.to_string());
-            }
-            cells.push(entry.status.to_string());
-            cells.push(entry.generated_at.to_string());
-        };
-        match report {
-            Ok(report) => {
-                for result in &report.results {
-                    let mut cells = Vec::new();
-                    head(&mut cells);
-                    let evidence: Vec<String> = result
-                        .evidence
-                        .iter()
-                        .map(|e| match &e.source {
-                            Some(source) => format!("{}: {} [{source}]", e.label, e.text),
-                            None => format!("{}: {}", e.label, e.text),
-                        })
-                        .collect();
-                    cells.extend([
-                        result.id.clone(),
-                        result.kind.clone(),
-                        result.severity.map(|s| s.to_string()).unwrap_or_default(),
-                        result.status.to_string(),
-                        result.summary.clone(),
-                        evidence.join(" | "),
-                        result.remediation.clone(),
-                    ]);
-                    if let Some(baseline) = context.baseline {
-                        let change = super::baseline::change(
-                            baseline.status(&entry.host, &result.id),
-                            result.status,
-                        );
-                        cells.push(change.map(|c| c.as_str()).unwrap_or("").to_string());
-                    }
-                    row(cells);
-                }
-            }
-            Err(reason) => {
-                // The compact entry still knows every status; only the texts are lost.
-                for result in entry.results.iter() {
-                    let info = fleet.check_info(result.check);
-                    let mut cells = Vec::new();
-                    head(&mut cells);
-                    cells.extend([
-                        info.id.clone(),
-                        info.kind.clone(),
-                        info.severity.map(|s| s.to_string()).unwrap_or_default(),
-                        result.status.to_string(),
-                        format!("(details unavailable: {reason})"),
-                        String::new(),
-                        String::new(),
-                    ]);
-                    if context.baseline.is_some() {
-                        cells.push(String::new());
-                    }
-                    row(cells);
-                }
-            }
+        let evidence: Vec<String> = result
+            .evidence
+            .iter()
+            .map(|e| match &e.source {
+                Some(source) => format!("{}: {} [{source}]", e.label, e.text),
+                None => format!("{}: {}", e.label, e.text),
+            })
+            .collect();
+        cells.extend([
+            row.status.to_string(),
+            report.generated_at.clone(),
+            result.id.clone(),
+            result.kind.clone(),
+            result.severity.map(|s| s.to_string()).unwrap_or_default(),
+            result.status.to_string(),
+            result.summary.clone(),
+            evidence.join(" | "),
+            result.remediation.clone(),
+        ]);
+        if row.baseline.is_some() {
+            let change = row.change(&result.id, result.status);
+            cells.push(change.map(|c| c.as_str()).unwrap_or("").to_string());
         }
-        if let Err(e) = out.write_all(rows.as_bytes()) {
-            failure = Some(e);
-        }
-    });
-    failure.map_or(Ok(()), Err)
+        let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+        rows.push_str(&cells.join(","));
+        rows.push_str("\r\n");
+    }
+    out.write_all(rows.as_bytes())
 }
 
 /// One CSV cell. Pure.

@@ -227,6 +227,19 @@ fn read_file(
     if first.bytes.iter().all(u8::is_ascii_whitespace) && first.end_of_file {
         return problem(whole, "empty file".to_string(), true);
     }
+    // The fleet playbook's note for a host it could not audit (`not-audited/<host>.txt`).
+    if first.bytes.starts_with(b"host: ") {
+        let mut bytes = first.bytes;
+        let _ = reader.take(64 * 1024).read_to_end(&mut bytes);
+        return match parse_not_audited_note(&String::from_utf8_lossy(&bytes)) {
+            Some((host, reason)) => on_item(whole, Item::Missing { host, reason }),
+            None => problem(
+                whole,
+                "not a report nor a not-audited note".to_string(),
+                true,
+            ),
+        };
+    }
     if !first.too_long
         && let Ok(value) = serde_json::from_slice::<Value>(&first.bytes)
     {
@@ -552,6 +565,23 @@ pub fn classify(value: Value, fallback_host: Option<&str>, accept: Accept) -> Re
     Err("not a mailaudit report (no `schema` field and no Ansible `audit` result)".to_string())
 }
 
+/// A note of the fleet playbook (`ansible/playbooks/fleet-audit.yml`) for a host it could
+/// not audit: `host: NAME`, `reason: unreachable|audit failed`, `message: TEXT` lines. Pure.
+pub fn parse_not_audited_note(text: &str) -> Option<(String, String)> {
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty())
+    };
+    let host = field("host:")?;
+    let reason = field("reason:").unwrap_or_else(|| "not audited".to_string());
+    Some(match field("message:") {
+        Some(message) => (host, format!("{reason}: {message}")),
+        None => (host, reason),
+    })
+}
+
 /// The part of a fleet aggregate a baseline needs.
 #[derive(Debug, Deserialize)]
 struct AggregateFile {
@@ -695,6 +725,19 @@ mod tests {
             (second.bytes.as_slice(), second.end_of_file),
             (&b"two"[..], true)
         );
+    }
+
+    #[test]
+    fn the_playbooks_not_audited_notes_name_the_host_and_why() {
+        let note = "host: web5.shop.example\nreason: unreachable\nmessage: Failed to connect to the host via ssh\n";
+        assert_eq!(
+            parse_not_audited_note(note),
+            Some((
+                "web5.shop.example".into(),
+                "unreachable: Failed to connect to the host via ssh".into()
+            ))
+        );
+        assert_eq!(parse_not_audited_note("host: \nreason: x"), None);
     }
 
     #[test]

@@ -1,18 +1,25 @@
-//! `json`: the aggregate, schema `mailaudit/fleet/v1`. The figures come first (pretty
-//! printed); `hosts` comes last, one compact object per line, streamed host by host.
-//! A later run reads it back with `--baseline`.
+//! `json`: the aggregate, schema `mailaudit/fleet/v1`. `schema`, `tool`, `generated_at`
+//! and `filters` first; then `hosts`, one compact object per line, streamed host by host
+//! in input order (see [`super::stream`]); then the figures, pretty printed, and
+//! `"end": true` (a cut file is visibly incomplete). A later run reads it back with
+//! `--baseline`.
 
 use std::io::Write;
 
 use serde_json::{Map, Value, json};
 
 use super::Context;
-use super::aggregate::{CheckFigures, HostEntry};
+use super::aggregate::{CheckFigures, Options};
 use super::input::FLEET_SCHEMA;
+use super::stream::HostRow;
 use crate::report::{Status, Tool};
 
-pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
-    let fleet = context.fleet;
+/// Writes the opening of the aggregate, up to the start of `hosts`.
+pub fn write_head(
+    out: &mut dyn Write,
+    generated_at: &str,
+    options: &Options,
+) -> std::io::Result<()> {
     // Keys in this order (schema first: readers sniff it); serde_json's map would sort them.
     let mut head: Vec<(&str, Value)> = Vec::new();
     put(&mut head, "schema", json!(FLEET_SCHEMA));
@@ -21,16 +28,32 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
         "tool",
         serde_json::to_value(Tool::default()).unwrap_or_default(),
     );
-    put(&mut head, "generated_at", json!(context.generated_at));
+    put(&mut head, "generated_at", json!(generated_at));
     put(
         &mut head,
         "filters",
         json!({
-            "only_status": fleet.options.only_status,
-            "checks": fleet.options.checks,
-            "group_by": fleet.options.group_by,
+            "only_status": options.only_status,
+            "checks": options.checks,
+            "group_by": options.group_by,
         }),
     );
+    out.write_all(b"{\n")?;
+    write_members(out, &head)?;
+    out.write_all(b"  \"hosts\": [")
+}
+
+/// Writes one host of `hosts` (one compact object per line).
+pub fn write_host(out: &mut dyn Write, first: &mut bool, row: &HostRow) -> std::io::Result<()> {
+    let separator = if *first { "\n    " } else { ",\n    " };
+    *first = false;
+    write!(out, "{separator}{}", host_value(row))
+}
+
+/// Closes `hosts` and writes the figures (known only once every host was read).
+pub fn write_tail(context: &Context, out: &mut dyn Write, any_host: bool) -> std::io::Result<()> {
+    let fleet = context.fleet;
+    let mut head: Vec<(&str, Value)> = Vec::new();
     put(
         &mut head,
         "inputs",
@@ -46,7 +69,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
         &mut head,
         "summary",
         json!({
-            "hosts": fleet.hosts.len(),
+            "hosts": fleet.shown_hosts,
             "reporting_hosts": fleet.total_hosts,
             "by_status": by_status(&fleet.by_status),
             "compliance_percent": fleet.compliance(),
@@ -114,86 +137,49 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
                     value["check"] = json!(id);
                     value
                 }).collect::<Vec<_>>(),
-                "per_host": changes.per_host.iter().map(|h| json!({
-                    "host": h.host,
-                    "changes": h.changes.iter().map(|(id, c)| json!({"check": id, "change": c.as_str()})).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
                 "no_longer_reporting": changes.gone,
                 "new_hosts": changes.appeared,
             }),
         );
     }
 
-    out.write_all(b"{\n")?;
-    for (key, value) in &head {
+    out.write_all(if any_host { b"\n  ],\n" } else { b"],\n" })?;
+    write_members(out, &head)?;
+    out.write_all(b"  \"end\": true\n}\n")
+}
+
+fn write_members(out: &mut dyn Write, members: &[(&str, Value)]) -> std::io::Result<()> {
+    for (key, value) in members {
         let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
         writeln!(out, "  {}: {},", json!(key), text.replace('\n', "\n  "))?;
     }
-    out.write_all(b"  \"hosts\": [")?;
-    let mut first = true;
-    let mut failure = None;
-    fleet.details(|entry, report| {
-        if failure.is_some() {
-            return;
-        }
-        let host = host_value(context, entry, report.as_ref().ok(), report.as_ref().err());
-        let separator = if first { "\n    " } else { ",\n    " };
-        first = false;
-        if let Err(e) = write!(out, "{separator}{host}") {
-            failure = Some(e);
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
+    Ok(())
 }
 
-fn host_value(
-    context: &Context,
-    entry: &HostEntry,
-    report: Option<&super::input::HostReport>,
-    error: Option<&String>,
-) -> Value {
-    let fleet = context.fleet;
-    let results: Vec<Value> = match report {
-        Some(report) => report
-            .results
-            .iter()
-            .map(|r| {
-                let mut value =
-                    json!({"id": r.id, "kind": r.kind, "status": r.status, "summary": r.summary});
-                if let Some(baseline) = context.baseline
-                    && let Some(change) =
-                        super::baseline::change(baseline.status(&entry.host, &r.id), r.status)
-                {
-                    value["change"] = json!(change.as_str());
-                }
-                value
-            })
-            .collect(),
-        None => entry
-            .results
-            .iter()
-            .map(|r| {
-                let info = fleet.check_info(r.check);
-                json!({"id": info.id, "kind": info.kind, "status": r.status})
-            })
-            .collect(),
-    };
+fn host_value(row: &HostRow) -> Value {
+    let report = row.report;
+    let results: Vec<Value> = report
+        .results
+        .iter()
+        .map(|r| {
+            let mut value =
+                json!({"id": r.id, "kind": r.kind, "status": r.status, "summary": r.summary});
+            if let Some(change) = row.change(&r.id, r.status) {
+                value["change"] = json!(change.as_str());
+            }
+            value
+        })
+        .collect();
     let mut value = json!({
-        "host": &*entry.host,
-        "generated_at": entry.generated_at,
-        "status": entry.status,
-        "summary": report.map_or(&*entry.summary, |r| r.summary.as_str()),
-        "input": fleet.files.describe(entry.location),
+        "host": report.host,
+        "generated_at": report.generated_at,
+        "status": row.status,
+        "summary": report.summary,
+        "input": row.input,
         "results": results,
     });
-    if let Some(group) = &entry.group {
+    if let Some(group) = row.group {
         value["group"] = json!(group);
-    }
-    if let Some(error) = error {
-        value["note"] = json!(format!("details unavailable: {error}"));
     }
     value
 }

@@ -13,6 +13,7 @@ pub mod input;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod stream;
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -87,15 +88,53 @@ pub struct Context<'a> {
     pub generated_at: String,
 }
 
-/// Renders the report in a format onto `out`.
+/// Renders a collected fleet as html, markdown or junit onto `out` (csv and json are
+/// streamed: [`run_streamed`]).
 pub fn render(context: &Context, format: FleetFormat, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
         FleetFormat::Html => html::render(context, out),
         FleetFormat::Markdown => markdown::render(context, out),
-        FleetFormat::Csv => csv::render(context, out),
-        FleetFormat::Json => json::render(context, out),
         FleetFormat::Junit => junit::render(context, out),
+        FleetFormat::Csv | FleetFormat::Json => Err(std::io::Error::other(
+            "csv and json are streamed: use run_streamed",
+        )),
     }
+}
+
+/// Writes csv or json while reading the indexed inputs a second time; returns the figures.
+pub fn run_streamed(
+    index: stream::Index,
+    format: FleetFormat,
+    options: Options,
+    expected: Option<Vec<String>>,
+    baseline: Option<&Baseline>,
+    generated_at: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<Fleet> {
+    let json = format == FleetFormat::Json;
+    if json {
+        json::write_head(out, generated_at, &options)?;
+    } else {
+        csv::write_header(out, options.group_by.is_some(), baseline.is_some())?;
+    }
+    let mut first = true;
+    let (fleet, changes) = stream::run(index, options, expected, baseline, |row| {
+        if json {
+            json::write_host(out, &mut first, row)
+        } else {
+            csv::write_host(out, row)
+        }
+    })?;
+    if json {
+        let context = Context {
+            fleet: &fleet,
+            baseline,
+            changes: changes.as_ref(),
+            generated_at: generated_at.to_string(),
+        };
+        json::write_tail(&context, out, !first)?;
+    }
+    Ok(fleet)
 }
 
 /// Reads the inputs into a fleet (first pass). Progress goes to stderr when it is a
@@ -197,32 +236,48 @@ fn run_report(args: &ReportArgs) -> Result<i32, String> {
     let mut baseline_problems = Vec::new();
     let baseline =
         (!args.baseline.is_empty()).then(|| Baseline::load(&args.baseline, &mut baseline_problems));
-    let mut fleet = collect(
-        &args.inputs,
-        options,
-        expected,
-        std::io::stderr().is_terminal(),
-    );
-    fleet.problems.extend(baseline_problems);
-    let changes = baseline.as_ref().map(|b| baseline::compare(&fleet, b));
     let generated_at = args.now.unwrap_or_else(jiff::Timestamp::now);
-    let context = Context {
-        fleet: &fleet,
-        baseline: baseline.as_ref(),
-        changes: changes.as_ref(),
-        generated_at: generated_at
-            .round(jiff::Unit::Second)
-            .unwrap_or(generated_at)
-            .to_string(),
+    let generated_at = generated_at
+        .round(jiff::Unit::Second)
+        .unwrap_or(generated_at)
+        .to_string();
+    let written = if matches!(args.format, FleetFormat::Csv | FleetFormat::Json) {
+        let mut index = stream::index(&args.inputs, std::io::stderr().is_terminal());
+        index.problems.extend(baseline_problems);
+        run_streamed(
+            index,
+            args.format,
+            options,
+            expected,
+            baseline.as_ref(),
+            &generated_at,
+            sink.writer(),
+        )
+    } else {
+        let mut fleet = collect(
+            &args.inputs,
+            options,
+            expected,
+            std::io::stderr().is_terminal(),
+        );
+        fleet.problems.extend(baseline_problems);
+        let changes = baseline.as_ref().map(|b| baseline::compare(&fleet, b));
+        let context = Context {
+            fleet: &fleet,
+            baseline: baseline.as_ref(),
+            changes: changes.as_ref(),
+            generated_at,
+        };
+        render(&context, args.format, sink.writer()).map(|()| fleet)
     };
-    match render(&context, args.format, sink.writer()).and_then(|()| sink.flush()) {
+    let fleet = match written.and_then(|fleet| sink.flush().map(|()| fleet)) {
+        Ok(fleet) => fleet,
         // `mailaudit report … | head`: the reader has seen what it wanted.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && args.output.is_none() => {
             return Ok(0);
         }
         Err(e) => return Err(sink.describe_error(&e)),
-        Ok(()) => {}
-    }
+    };
     sink.commit()?;
 
     for problem in fleet.unreadable() {

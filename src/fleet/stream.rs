@@ -26,15 +26,19 @@ fn host_key(host: &str) -> u64 {
     hasher.finish()
 }
 
-/// An instant to compare `generated_at` by; unparsable times are older than any other.
-fn stamp(generated_at: &str) -> i128 {
+/// An instant to compare `generated_at` by (nanoseconds, saturating: 8 bytes, not 16);
+/// unparsable times are older than any other.
+fn stamp(generated_at: &str) -> i64 {
     generated_at
         .parse::<jiff::Timestamp>()
-        .map_or(i128::MIN, |t| t.as_nanosecond())
+        .map_or(i64::MIN, |t| {
+            t.as_nanosecond()
+                .clamp(i64::MIN as i128 + 1, i64::MAX as i128) as i64
+        })
 }
 
 struct Winner {
-    stamp: i128,
+    stamp: i64,
     location: Location,
 }
 

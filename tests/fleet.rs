@@ -377,3 +377,20 @@ fn json_lines_with_a_broken_first_line_keep_the_other_lines() {
         Some("2")
     );
 }
+
+#[test]
+fn devices_and_fifos_are_not_read() {
+    let output = mailaudit(&[
+        "report",
+        "--format",
+        "csv",
+        "/dev/zero",
+        "fixtures/fleet/reports/web1.shop.example.json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/dev/zero: not a regular file: not read"),
+        "{stderr}"
+    );
+}

@@ -116,7 +116,13 @@ pub fn discover(inputs: &[PathBuf], problems: &mut Vec<InputProblem>) -> InputFi
     for input in inputs {
         match std::fs::metadata(input) {
             Ok(meta) if meta.is_dir() => walk(input, &mut files.paths, problems),
-            Ok(_) => files.paths.push(input.clone()),
+            Ok(meta) if meta.is_file() => files.paths.push(input.clone()),
+            // A FIFO or a device (/dev/zero) could block or never end.
+            Ok(_) => problems.push(InputProblem {
+                input: input.display().to_string(),
+                reason: "not a regular file: not read".to_string(),
+                skipped: true,
+            }),
             Err(e) => problems.push(InputProblem {
                 input: input.display().to_string(),
                 reason: format!("cannot read: {e}"),
@@ -154,10 +160,22 @@ fn walk(directory: &Path, paths: &mut Vec<PathBuf>, problems: &mut Vec<InputProb
     for (path, is_dir) in children {
         if is_dir {
             walk(&path, paths, problems);
-        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
             continue;
-        } else {
-            paths.push(path);
+        }
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => paths.push(path),
+            // A symlink to a directory is not descended (no loops).
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => problems.push(InputProblem {
+                input: path.display().to_string(),
+                reason: "not a regular file: not read".to_string(),
+                skipped: true,
+            }),
+            Err(e) => problems.push(InputProblem {
+                input: path.display().to_string(),
+                reason: format!("cannot read: {e}"),
+                skipped: true,
+            }),
         }
     }
 }

@@ -147,28 +147,84 @@ pub fn collect(
 ) -> Fleet {
     let mut problems = Vec::new();
     let files = input::discover(inputs, &mut problems);
-    let total = files.paths.len();
-    let show_progress = show_progress && total >= 1000;
+    let progress = Progress::new(show_progress, files.paths.len());
     let mut collector = Collector::new(options);
     input::read_all(
         &files,
         Accept::Reports,
         &mut problems,
-        |done| {
-            if show_progress && done % 500 == 0 {
-                eprint!("\rmailaudit: reading inputs {done}/{total}…");
+        |done| progress.file(done),
+        |location, item| {
+            progress.report();
+            match item {
+                Item::Report(report) => collector.add(location, &report),
+                Item::Missing { host, reason } => collector.add_missing(host, reason),
+                Item::Aggregate(_) => unreachable!("aggregates are refused by Accept::Reports"),
             }
         },
-        |location, item| match item {
-            Item::Report(report) => collector.add(location, &report),
-            Item::Missing { host, reason } => collector.add_missing(host, reason),
-            Item::Aggregate(_) => unreachable!("aggregates are refused by Accept::Reports"),
-        },
     );
-    if show_progress {
-        eprintln!("\rmailaudit: read {total} inputs.{:20}", "");
-    }
+    progress.finish();
     collector.finish(files, problems, expected)
+}
+
+/// Progress on stderr for long reads: only to a terminal, and only with many input files
+/// (1,000) or many reports (10,000, e.g. one big JSON Lines file).
+pub struct Progress {
+    terminal: bool,
+    total_files: usize,
+    files: std::cell::Cell<usize>,
+    reports: std::cell::Cell<usize>,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    pub fn new(terminal: bool, total_files: usize) -> Progress {
+        Progress {
+            terminal,
+            total_files,
+            files: 0.into(),
+            reports: 0.into(),
+            shown: false.into(),
+        }
+    }
+
+    pub fn file(&self, done: usize) {
+        self.files.set(done);
+        if done % 500 == 0 && self.total_files >= 1000 {
+            self.show();
+        }
+    }
+
+    pub fn report(&self) {
+        let reports = self.reports.get() + 1;
+        self.reports.set(reports);
+        if reports % 5000 == 0 {
+            self.show();
+        }
+    }
+
+    fn show(&self) {
+        if self.terminal {
+            self.shown.set(true);
+            eprint!(
+                "\rmailaudit: {} reports read, file {}/{}…",
+                self.reports.get(),
+                self.files.get(),
+                self.total_files
+            );
+        }
+    }
+
+    pub fn finish(&self) {
+        if self.shown.get() {
+            eprintln!(
+                "\rmailaudit: {} reports read from {} files.{:20}",
+                self.reports.get(),
+                self.total_files,
+                ""
+            );
+        }
+    }
 }
 
 /// Host names of an expected-hosts file: one per line, or an Ansible INI inventory

@@ -56,8 +56,7 @@ pub struct Index {
 pub fn index(inputs: &[PathBuf], show_progress: bool) -> Index {
     let mut problems = Vec::new();
     let files = input::discover(inputs, &mut problems);
-    let total = files.paths.len();
-    let show_progress = show_progress && total >= 1000;
+    let progress = super::Progress::new(show_progress, files.paths.len());
     let mut winners: HashMap<u64, Winner> = HashMap::new();
     let mut missing = BTreeMap::new();
     let (mut reports_read, mut superseded) = (0, 0);
@@ -65,13 +64,10 @@ pub fn index(inputs: &[PathBuf], show_progress: bool) -> Index {
         &files,
         Accept::Reports,
         &mut problems,
-        |done| {
-            if show_progress && done % 500 == 0 {
-                eprint!("\rmailaudit: indexing inputs {done}/{total}…");
-            }
-        },
+        |done| progress.file(done),
         |location, item| match item {
             Item::Report(report) => {
+                progress.report();
                 reports_read += 1;
                 let stamp = stamp(&report.generated_at);
                 let winner = Winner { stamp, location };
@@ -93,9 +89,7 @@ pub fn index(inputs: &[PathBuf], show_progress: bool) -> Index {
             Item::Aggregate(_) => {}
         },
     );
-    if show_progress {
-        eprintln!("\rmailaudit: indexed {total} inputs.{:20}", "");
-    }
+    progress.finish();
     Index {
         winners,
         missing,

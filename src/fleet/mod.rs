@@ -190,7 +190,7 @@ impl Progress {
 
     pub fn file(&self, done: usize) {
         self.files.set(done);
-        if done % 500 == 0 && self.total_files >= 1000 {
+        if done.is_multiple_of(500) && self.total_files >= 1000 {
             self.show();
         }
     }
@@ -198,7 +198,7 @@ impl Progress {
     pub fn report(&self) {
         let reports = self.reports.get() + 1;
         self.reports.set(reports);
-        if reports % 5000 == 0 {
+        if reports.is_multiple_of(5000) {
             self.show();
         }
     }

@@ -42,6 +42,7 @@ const USAGE: &str = "check_mailaudit [-v] [-t SECS] [-w RANGE] [-c RANGE] [--met
 #[derive(Debug, Parser)]
 #[command(
     name = "check_mailaudit",
+    args_override_self = true,
     version,
     about = "Nagios/Icinga plugin: can this host deliver the mail it sends, and if not, why?",
     override_usage = USAGE,
@@ -422,6 +423,10 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().timeout, Duration::from_secs(10));
         // Negative range ends are values, not options.
         assert!(parse(&["-w", "-10:-5", "--metric", "x"]).is_ok());
+        // A later value wins, so a command's defaults can be overridden by its arguments.
+        let plugin = parse(&["-t", "20", "--only", "a", "-t", "2", "--only", "b"]).unwrap();
+        assert_eq!(plugin.timeout, Duration::from_secs(2));
+        assert_eq!(plugin.only, ["a", "b"]);
     }
 
     #[test]

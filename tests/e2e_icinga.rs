@@ -155,24 +155,10 @@ object Host "db1.shop.example" {{
     assert!(!text.contains("warning/"), "{text}");
 }
 
-#[test]
-fn nagios4_validates_the_shipped_definitions() {
-    let Some(nagios4) = tool(NAGIOS4, "nagios4-core") else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display().to_string();
-    let plugins = plugin_dir(dir.path());
-    std::fs::create_dir_all(dir.path().join("checkresults")).unwrap();
-    write(
-        &dir.path().join("resource.cfg"),
-        &format!("$USER1$={}\n", plugins.display()),
-    );
-    // What a Debian nagios4 setup provides around our file: a time period, a contact, the
-    // "generic-service" template, and a host in our hostgroup.
-    write(
-        &dir.path().join("objects.cfg"),
-        r#"define timeperiod {
+/// What a Debian nagios4 setup provides around our file: a time period, a contact, the
+/// "generic-service" template (passive here: the shipped services query NRPE and public
+/// blocklists, which the tests must not do) and a host in our hostgroup.
+const NAGIOS_HARNESS: &str = r#"define timeperiod {
     timeperiod_name 24x7
     alias           always
     monday 00:00-24:00
@@ -205,6 +191,7 @@ define contact {
 define service {
     name                    generic-service
     register                0
+    active_checks_enabled   0
     max_check_attempts      3
     check_interval          5
     retry_interval          1
@@ -225,13 +212,13 @@ define host {
     contacts                oncall
     _MAILAUDIT_EGRESS_IP    203.0.113.25
 }
-"#,
-    );
-    let config = dir.path().join("nagios.cfg");
-    write(
-        &config,
-        &format!(
-            "log_file={d}/nagios.log
+"#;
+
+/// A self-contained nagios.cfg under `d` that includes our definitions; settings for a
+/// quick foreground run (1 s interval unit, no check spread, no retention).
+fn nagios_cfg(d: &str, ours: &str) -> String {
+    format!(
+        "log_file={d}/nagios.log
 cfg_file={d}/objects.cfg
 cfg_file={ours}
 resource_file={d}/resource.cfg
@@ -243,14 +230,44 @@ check_result_path={d}/checkresults
 object_cache_file={d}/objects.cache
 precached_object_file={d}/objects.precache
 state_retention_file={d}/retention.dat
+retain_state_information=0
+use_retained_program_state=0
+use_retained_scheduling_info=0
 command_file={d}/nagios.cmd
+check_external_commands=0
+enable_notifications=0
 nagios_user=root
 nagios_group=root
 interval_length=1
+status_update_interval=1
+check_result_reaper_frequency=1
+service_inter_check_delay_method=n
+host_inter_check_delay_method=n
+max_service_check_spread=1
+max_host_check_spread=1
 illegal_macro_output_chars=`~$&|'\"<>
-",
-            ours = monitoring("nagios/mailaudit.cfg"),
-        ),
+"
+    )
+}
+
+#[test]
+fn nagios4_validates_the_shipped_definitions() {
+    let Some(nagios4) = tool(NAGIOS4, "nagios4-core") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let plugins = plugin_dir(dir.path());
+    std::fs::create_dir_all(dir.path().join("checkresults")).unwrap();
+    write(
+        &dir.path().join("resource.cfg"),
+        &format!("$USER1$={}\n", plugins.display()),
+    );
+    write(&dir.path().join("objects.cfg"), NAGIOS_HARNESS);
+    let config = dir.path().join("nagios.cfg");
+    write(
+        &config,
+        &nagios_cfg(&d, &monitoring("nagios/mailaudit.cfg")),
     );
     let (ok, text) = output_of(Command::new(&nagios4).arg("-v").arg(&config));
     assert!(ok, "nagios4 -v failed:\n{text}");
@@ -364,6 +381,169 @@ fn service_status(path: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
     services
 }
 
+/// One service of the daemon tests: the state the engine must record, as Icinga custom
+/// variables (through our CheckCommand) and as plugin arguments (Nagios `$ARG1$`).
+struct Scenario {
+    name: &'static str,
+    state: u8,
+    icinga_vars: String,
+    args: Vec<String>,
+}
+
+/// OK, WARNING, CRITICAL and UNKNOWN (a resolver that never answers), each pinned to the
+/// checks it relies on so that other kinds landing do not move it.
+fn scenarios(dns: &SilentDns) -> Vec<Scenario> {
+    let ok_root = fixture("hosts/postfix-relayhost");
+    let quiet_root = fixture("hosts/nagios-no-mta");
+    let no_mta = fixture("hosts/no-mta");
+    let warning_profile = fixture("nagios/mta-warning.toml");
+    let dns_profile = fixture("nagios/fcrdns.toml");
+    let many_profile = fixture("nagios/many-metrics.toml");
+    let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    vec![
+        Scenario {
+            name: "mail-ok",
+            state: 0,
+            icinga_vars: format!(
+                "vars.mailaudit_root = \"{ok_root}\"\n  vars.mailaudit_only = [ \"mta\" ]"
+            ),
+            args: strings(&["--root", &ok_root, "--only", "mta"]),
+        },
+        Scenario {
+            name: "mail-warning",
+            state: 1,
+            icinga_vars: format!(
+                "vars.mailaudit_root = \"{quiet_root}\"\n  vars.mailaudit_profile = [ \"{warning_profile}\" ]"
+            ),
+            args: strings(&["--root", &quiet_root, "--profile", &warning_profile]),
+        },
+        Scenario {
+            name: "mail-critical",
+            state: 2,
+            icinga_vars: format!(
+                "vars.mailaudit_root = \"{no_mta}\"\n  vars.mailaudit_only = [ \"mta\" ]\n  vars.mailaudit_verbose = true"
+            ),
+            args: strings(&["--root", &no_mta, "--only", "mta", "-v"]),
+        },
+        Scenario {
+            name: "mail-many-metrics",
+            state: 1,
+            icinga_vars: format!(
+                "vars.mailaudit_root = \"{quiet_root}\"\n  vars.mailaudit_profile = [ \"{many_profile}\" ]"
+            ),
+            args: strings(&["--root", &quiet_root, "--profile", &many_profile]),
+        },
+        Scenario {
+            name: "mail-unknown",
+            state: 3,
+            icinga_vars: format!(
+                "vars.mailaudit_root = \"{quiet_root}\"\n  vars.mailaudit_profile = [ \"{dns_profile}\" ]\n  vars.mailaudit_nameserver = [ \"{}\" ]\n  vars.mailaudit_egress_ip = [ \"192.0.2.1\" ]\n  vars.mailaudit_timeout = 2",
+                dns.address
+            ),
+            args: strings(&[
+                "--root",
+                &quiet_root,
+                "--profile",
+                &dns_profile,
+                "--nameserver",
+                &dns.address,
+                "-H",
+                "192.0.2.1",
+                "-t",
+                "2",
+            ]),
+        },
+    ]
+}
+
+/// Bounded wait until every scenario's service has a result in `status.dat` (which shows
+/// `current_state=0` before the first check: only `has_been_checked=1` counts).
+fn wait_until_checked(
+    status_path: &Path,
+    scenarios: &[Scenario],
+    daemon: &mut Daemon,
+    log: &Path,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = service_status(status_path);
+        let checked = scenarios.iter().all(|scenario| {
+            status
+                .get(scenario.name)
+                .is_some_and(|s| s.get("has_been_checked").map(String::as_str) == Some("1"))
+        });
+        if checked {
+            return status;
+        }
+        if let Ok(Some(exit)) = daemon.child.try_wait() {
+            panic!(
+                "the daemon exited ({exit}):\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every service was checked within 30 s: {status:#?}\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The states, outputs and perfdata the daemon recorded are ours.
+fn assert_recorded(status: &BTreeMap<String, BTreeMap<String, String>>, scenarios: &[Scenario]) {
+    for scenario in scenarios {
+        let fields = &status[scenario.name];
+        let output = &fields["plugin_output"];
+        assert_eq!(
+            fields["current_state"],
+            scenario.state.to_string(),
+            "{}: {fields:#?}",
+            scenario.name
+        );
+        let word = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][usize::from(scenario.state)];
+        assert!(
+            output.starts_with(&format!("MAILAUDIT {word} - ")),
+            "{}: {output}",
+            scenario.name
+        );
+        // The engine split our perfdata off the first line.
+        assert!(!output.contains('|'), "{}: {output}", scenario.name);
+        // Icinga re-formats perfdata (quotes only where needed); Nagios keeps it as written.
+        assert!(
+            fields["performance_data"].starts_with("run_time=")
+                || fields["performance_data"].starts_with("'run_time'="),
+            "{}: {fields:#?}",
+            scenario.name
+        );
+    }
+    // `-v` (Icinga: `mailaudit_verbose = true` through `set_if`) adds the fix to the finding.
+    let critical = &status["mail-critical"]["long_plugin_output"];
+    assert!(
+        critical.contains("[CRITICAL] mta: ") && critical.contains("  fix: Install"),
+        "{:#?}",
+        status["mail-critical"]
+    );
+    // Perfdata that overflowed the first line continues after a `|` on the last line of the
+    // long output: the engine took all of it as perfdata, none of it as text.
+    let many = &status["mail-many-metrics"];
+    let perfdata = many["performance_data"].replace('\'', "");
+    for label in [
+        "run_time=",
+        "mta-01_mta_found=0;;;0",
+        "mta-12_smarthost_configured=0;;;0",
+    ] {
+        assert!(perfdata.contains(label), "{label}: {many:#?}");
+    }
+    assert_eq!(perfdata.matches("_mta_found=").count(), 12, "{many:#?}");
+    let long = &many["long_plugin_output"];
+    assert!(long.contains("[WARNING] mta-12: "), "{many:#?}");
+    assert!(
+        !long.contains("mta_found") && !long.contains('|'),
+        "{many:#?}"
+    );
+}
+
 #[test]
 fn icinga2_daemon_runs_the_plugin_and_records_states_and_perfdata() {
     let Some(icinga2) = tool(ICINGA2, "icinga2") else {
@@ -374,68 +554,8 @@ fn icinga2_daemon_runs_the_plugin_and_records_states_and_perfdata() {
     let plugins = plugin_dir(dir.path());
     std::fs::create_dir_all(dir.path().join("perfdata")).unwrap();
     let dns = SilentDns::start();
+    let scenarios = scenarios(&dns);
 
-    // (service, expected state, custom variables)
-    let mut services: Vec<(&str, u8, String)> = vec![
-        (
-            "mail-ok",
-            0,
-            format!(
-                r#"vars.mailaudit_root = "{}"
-  vars.mailaudit_only = [ "mta" ]"#,
-                fixture("hosts/postfix-relayhost")
-            ),
-        ),
-        (
-            "mail-warning",
-            1,
-            format!(
-                r#"vars.mailaudit_root = "{}"
-  vars.mailaudit_profile = [ "{}" ]"#,
-                fixture("hosts/nagios-no-mta"),
-                fixture("nagios/mta-warning.toml")
-            ),
-        ),
-        (
-            "mail-critical",
-            2,
-            format!(
-                r#"vars.mailaudit_root = "{}"
-  vars.mailaudit_only = [ "mta" ]
-  vars.mailaudit_verbose = true"#,
-                fixture("hosts/no-mta")
-            ),
-        ),
-        (
-            "mail-unknown",
-            3,
-            format!(
-                r#"vars.mailaudit_root = "{}"
-  vars.mailaudit_profile = [ "{}" ]
-  vars.mailaudit_nameserver = [ "{}" ]
-  vars.mailaudit_egress_ip = [ "192.0.2.1" ]
-  vars.mailaudit_timeout = 2"#,
-                fixture("hosts/nagios-no-mta"),
-                fixture("nagios/fcrdns.toml"),
-                dns.address
-            ),
-        ),
-    ];
-    // TEMPORARY, until the mta check lands on main: its placeholder fails everywhere.
-    let mta_implemented = !plugin_output(
-        &plugins,
-        &[
-            "--root",
-            &fixture("hosts/postfix-relayhost"),
-            "--only",
-            "mta",
-        ],
-    )
-    .contains("no MTA provides");
-    if !mta_implemented {
-        eprintln!("notice: the mta check is still a placeholder: no OK service yet");
-        services.retain(|(name, _, _)| *name != "mail-ok");
-    }
     let mut config = format!(
         r#"const PluginDir = "{plugins}"
 include <itl>
@@ -461,7 +581,7 @@ object Host "e2e.mail.example" {{
         plugins = plugins.display(),
         command = monitoring("icinga2/mailaudit-command.conf"),
     );
-    for (name, _, vars) in &services {
+    for scenario in &scenarios {
         config.push_str(&format!(
             r#"object Service "{name}" {{
   host_name = "e2e.mail.example"
@@ -471,12 +591,15 @@ object Host "e2e.mail.example" {{
   retry_interval = 1s
   {vars}
 }}
-"#
+"#,
+            name = scenario.name,
+            vars = scenario.icinga_vars,
         ));
     }
     let config_path = dir.path().join("icinga2.conf");
     write(&config_path, &config);
-    let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
+    let log_path = dir.path().join("daemon.log");
+    let log = std::fs::File::create(&log_path).unwrap();
     let child = Command::new(&icinga2)
         .args(["daemon", "-c"])
         .arg(&config_path)
@@ -487,75 +610,32 @@ object Host "e2e.mail.example" {{
         .spawn()
         .unwrap();
     let mut daemon = Daemon { child };
-
-    // Bounded wait until every service has a result (status.dat shows current_state=0
-    // before the first check: only has_been_checked=1 counts).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        let status = service_status(&dir.path().join("status.dat"));
-        let checked = services.iter().all(|(name, _, _)| {
-            status
-                .get(*name)
-                .is_some_and(|s| s.get("has_been_checked").map(String::as_str) == Some("1"))
-        });
-        if checked {
-            break status;
+    let status = wait_until_checked(
+        &dir.path().join("status.dat"),
+        &scenarios,
+        &mut daemon,
+        &log_path,
+    );
+    // The PerfdataWriter writes each result through its own queue and publishes its file on
+    // rotation (every second): wait, bounded, until every service's line is out, then stop.
+    let perfdata_dir = dir.path().join("perfdata");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let perfdata = loop {
+        let perfdata = rotated_perfdata(&perfdata_dir);
+        let complete = scenarios
+            .iter()
+            .all(|scenario| perfdata.contains(&format!("\tSERVICEDESC::{}\t", scenario.name)));
+        if complete || Instant::now() >= deadline {
+            break perfdata;
         }
-        if let Ok(Some(exit)) = daemon.child.try_wait() {
-            panic!(
-                "icinga2 exited ({exit}):\n{}",
-                std::fs::read_to_string(dir.path().join("daemon.log")).unwrap_or_default()
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not every service was checked within 30 s: {status:#?}\n{}",
-            std::fs::read_to_string(dir.path().join("daemon.log")).unwrap_or_default()
-        );
         std::thread::sleep(Duration::from_millis(200));
     };
     daemon.stop();
-
-    for (name, state, _) in &services {
-        let fields = &status[*name];
-        let output = &fields["plugin_output"];
-        assert_eq!(
-            fields["current_state"],
-            state.to_string(),
-            "{name}: {fields:#?}"
-        );
-        let word = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][usize::from(*state)];
-        assert!(
-            output.starts_with(&format!("MAILAUDIT {word} - ")),
-            "{name}: {output}"
-        );
-        // Icinga split our perfdata off the first line.
-        assert!(!output.contains('|'), "{name}: {output}");
-        assert!(
-            fields["performance_data"].starts_with("run_time="),
-            "{name}: {fields:#?}"
-        );
-    }
-    assert!(
-        status["mail-critical"]["long_plugin_output"].contains("[CRITICAL] mta: "),
-        "{:#?}",
-        status["mail-critical"]
-    );
+    assert_recorded(&status, &scenarios);
 
     // The perfdata writer's files hold our labels and values, per service.
-    let mut perfdata = String::new();
-    for entry in std::fs::read_dir(dir.path().join("perfdata")).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("service-perfdata")
-        {
-            perfdata.push_str(&std::fs::read_to_string(&path).unwrap());
-        }
-    }
-    for (name, _, _) in &services {
+    for scenario in &scenarios {
+        let name = scenario.name;
         let line = perfdata
             .lines()
             .find(|l| l.contains(&format!("\tSERVICEDESC::{name}\t")))
@@ -571,21 +651,86 @@ object Host "e2e.mail.example" {{
         let (seconds, rest) = run_time.split_once("s;").unwrap();
         assert!(seconds.parse::<f64>().unwrap() >= 0.0, "{values}");
         assert_eq!(rest, ";;0", "{values}");
-    }
-    // The OK service's own metrics (the mta check's counts) went through as numbers.
-    if mta_implemented {
-        let ok_line = perfdata
-            .lines()
-            .find(|l| l.contains("\tSERVICEDESC::mail-ok\t"))
-            .unwrap();
-        assert!(ok_line.contains(" mta_mta_found=1;;;0"), "{ok_line}");
+        if name == "mail-ok" {
+            // The mta check's own counts went through as numbers.
+            assert!(values.contains(" mta_mta_found=1;;;0"), "{values}");
+        }
     }
 }
 
-fn plugin_output(plugins: &Path, args: &[&str]) -> String {
-    let output = Command::new(plugins.join("check_mailaudit"))
-        .args(args)
-        .output()
+/// The service perfdata files the PerfdataWriter has rotated (published), concatenated.
+fn rotated_perfdata(dir: &Path) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .filter(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("service-perfdata.") && !name.ends_with(".tmp")
+        })
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .collect()
+}
+
+/// Nagios 4 in the foreground runs our shipped `check_mailaudit` command for the same
+/// scenarios and records the same states.
+#[test]
+fn nagios4_daemon_runs_the_shipped_command_and_records_states() {
+    let Some(nagios4) = tool(NAGIOS4, "nagios4-core") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let plugins = plugin_dir(dir.path());
+    std::fs::create_dir_all(dir.path().join("checkresults")).unwrap();
+    let dns = SilentDns::start();
+    let scenarios = scenarios(&dns);
+    write(
+        &dir.path().join("resource.cfg"),
+        &format!("$USER1$={}\n", plugins.display()),
+    );
+    let mut objects = String::from(NAGIOS_HARNESS);
+    for scenario in &scenarios {
+        objects.push_str(&format!(
+            "define service {{
+    use                     generic-service
+    host_name               web1.shop.example
+    service_description     {name}
+    check_command           check_mailaudit!{args}
+    active_checks_enabled   1
+    max_check_attempts      1
+    check_interval          1
+    retry_interval          1
+}}
+",
+            name = scenario.name,
+            args = scenario.args.join(" "),
+        ));
+    }
+    write(&dir.path().join("objects.cfg"), &objects);
+    let config = dir.path().join("nagios.cfg");
+    write(
+        &config,
+        &nagios_cfg(&d, &monitoring("nagios/mailaudit.cfg")),
+    );
+    let log_path = dir.path().join("daemon.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = Command::new(&nagios4)
+        .arg(&config)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
         .unwrap();
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let mut daemon = Daemon { child };
+    let status = wait_until_checked(
+        &dir.path().join("status.dat"),
+        &scenarios,
+        &mut daemon,
+        &dir.path().join("nagios.log"),
+    );
+    daemon.stop();
+    assert_recorded(&status, &scenarios);
 }

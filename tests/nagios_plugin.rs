@@ -271,6 +271,64 @@ fn timeout_answers_even_when_the_run_is_stuck() {
     );
 }
 
+/// A check stuck in a read (hosts.allow is a fifo nobody writes): the engine's deadline
+/// abandons it and the plugin answers with what it has, naming the unfinished check.
+#[test]
+fn timeout_names_the_checks_the_deadline_abandoned() {
+    let plugin = plugin();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(fixture("hosts/story-sendmail"))
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let allow = root.join("etc/hosts.allow");
+    std::fs::remove_file(&allow).unwrap();
+    mkfifo(&allow);
+    let root = root.display().to_string();
+    let run = run(
+        &plugin,
+        &[
+            "--root",
+            &root,
+            "--only",
+            "tcp-wrappers",
+            "--only",
+            "mta",
+            "-t",
+            "1",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(
+        run.first_line()
+            .starts_with("MAILAUDIT UNKNOWN - timed out after 1 s (unfinished: tcp-wrappers) | "),
+        "{}",
+        run.stdout
+    );
+    // The engine answered (not the watchdog): the abandoned check is in the long output,
+    // and the finished one's perfdata is kept.
+    assert!(
+        run.stdout
+            .contains("[UNKNOWN] tcp-wrappers: did not finish within 1s (the run's --timeout)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.first_line().contains("'mta_mta_found'=1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.elapsed < Duration::from_millis(1500),
+        "{:?}",
+        run.elapsed
+    );
+}
+
 /// A resolver that reads every query and never answers.
 struct SilentDns {
     address: String,

@@ -18,5 +18,5 @@ if [ ! -e "$policy" ]; then
 fi
 trap 'if [ -n "$created_policy" ]; then rm -f "$policy"; fi' EXIT
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends icinga2 nagios4-core >/dev/null
-/usr/sbin/icinga2 --version | head -1
+/usr/sbin/icinga2 --version | sed -n 1p
 /usr/sbin/nagios4 --version | sed -n 2p

@@ -366,7 +366,14 @@ pub fn headline(report: &Report) -> String {
     }
     let mut text = String::new();
     let mut shown = 0;
+    let mut said: Vec<&str> = Vec::new();
     for result in &findings {
+        // Several checks may say the same thing: once is enough.
+        if said.contains(&result.summary.as_str()) {
+            shown += 1;
+            continue;
+        }
+        said.push(&result.summary);
         let summary = one_line(&result.summary);
         if shown == 0 {
             text = truncate(&summary, HEADLINE_MAX_CHARS).into_owned();

@@ -409,6 +409,102 @@ pub fn exim_debconf(text: &str) -> EximDebconf {
     }
 }
 
+/// How a hand-written Exim configuration (`exim.conf`, Debian's `exim4.conf`) routes mail
+/// for other domains: decided by the first router, in order, that is either a `dnslookup`
+/// (direct to MX hosts) or a `manualroute` sending every domain (`route_list = * host…`, or
+/// `route_data`) to a relay. Routers with other drivers are passed over, as Exim would for
+/// remote domains; conditions are not evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EximRouting {
+    /// A `dnslookup` router comes first; its name and line.
+    Direct { router: String, line: usize },
+    /// A `manualroute` router comes first; its host list and line.
+    Smarthost { router: String, hosts: Setting },
+}
+
+pub fn exim_conf_routing(text: &str) -> Option<EximRouting> {
+    struct Router {
+        name: String,
+        line: usize,
+        options: BTreeMap<String, Setting>,
+    }
+    let mut routers: Vec<Router> = Vec::new();
+    let mut in_routers = false;
+    let mut logical = String::new();
+    let mut start = 0;
+    for (index, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim();
+        if logical.is_empty() {
+            if trimmed.starts_with('#') {
+                continue;
+            }
+            start = index + 1;
+        }
+        if let Some(head) = trimmed.strip_suffix('\\') {
+            logical.push_str(head);
+            continue;
+        }
+        logical.push_str(trimmed);
+        let line = std::mem::take(&mut logical);
+        if let Some(section) = line.strip_prefix("begin ") {
+            in_routers = section.trim() == "routers";
+            continue;
+        }
+        if !in_routers || line.is_empty() {
+            continue;
+        }
+        if let Some(name) = line.strip_suffix(':')
+            && !name.contains(char::is_whitespace)
+            && !name.contains('=')
+        {
+            routers.push(Router {
+                name: name.to_string(),
+                line: start,
+                options: BTreeMap::new(),
+            });
+        } else if let (Some(router), Some((key, value))) =
+            (routers.last_mut(), line.split_once('='))
+        {
+            router
+                .options
+                .insert(key.trim().to_string(), Setting::new(value.trim(), start));
+        }
+    }
+    routers.into_iter().find_map(|router| {
+        let driver = router.options.get("driver").map(|d| d.value.as_str());
+        match driver {
+            Some("dnslookup") => Some(EximRouting::Direct {
+                router: router.name,
+                line: router.line,
+            }),
+            Some("manualroute") => {
+                let hosts = if let Some(list) = router.options.get("route_list") {
+                    let mut parts = list.value.splitn(2, char::is_whitespace);
+                    if parts.next() != Some("*") {
+                        return None;
+                    }
+                    let rest = parts.next().unwrap_or("").trim();
+                    // The host list ends before an options word (byname, bydns, randomize…).
+                    let hosts = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .trim_matches('"');
+                    Setting::new(hosts, list.line)
+                } else {
+                    let data = router.options.get("route_data")?;
+                    Setting::new(data.value.trim_matches('"'), data.line)
+                };
+                Some(EximRouting::Smarthost {
+                    router: router.name,
+                    hosts,
+                })
+            }
+            _ => None,
+        }
+    })
+}
+
 /// The msmtp account used when none is named (`account default : name`, an account
 /// literally named `default`, else the first one), with the `defaults` section applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -879,6 +975,61 @@ dc_smarthost='old.example::587'
         let smarthost_empty = "dc_eximconfig_configtype='smarthost'\ndc_smarthost=''\n";
         assert_eq!(exim_debconf(smarthost_empty).smarthost, None);
         assert_eq!(exim_debconf("").configtype, None);
+    }
+
+    #[test]
+    fn exim_conf_routers_in_order() {
+        let rhel_default = "\
+primary_hostname = mx.test
+begin acl
+acl_check_rcpt:
+  accept  hosts = :
+begin routers
+# smarthost:
+#   driver = manualroute
+#   route_list = * smtp.commented.test
+dnslookup:
+  driver = dnslookup
+  domains = ! +local_domains
+  transport = remote_smtp
+  ignore_target_hosts = 0.0.0.0 : 127.0.0.0/8
+  no_more
+system_aliases:
+  driver = redirect
+  data = ${lookup{$local_part}lsearch{/etc/aliases}}
+begin transports
+remote_smtp:
+  driver = smtp
+";
+        assert_eq!(
+            exim_conf_routing(rhel_default),
+            Some(EximRouting::Direct {
+                router: "dnslookup".to_string(),
+                line: 9
+            })
+        );
+        let relayed = "\
+begin routers
+send_to_gateway:
+  driver = manualroute
+  domains = ! +local_domains
+  transport = remote_msa
+  route_list = * smtp.provider.test::587 \\
+    byname
+dnslookup:
+  driver = dnslookup
+";
+        assert_eq!(
+            exim_conf_routing(relayed),
+            Some(EximRouting::Smarthost {
+                router: "send_to_gateway".to_string(),
+                hosts: Setting::new("smtp.provider.test::587", 6)
+            })
+        );
+        // A manualroute for one domain does not decide; nothing at all is None.
+        let partial = "begin routers\nintranet:\n  driver = manualroute\n  route_list = corp.test gw.corp.test\n";
+        assert_eq!(exim_conf_routing(partial), None);
+        assert_eq!(exim_conf_routing("begin routers\n"), None);
     }
 
     #[test]

@@ -620,13 +620,13 @@ fn read_sendmail(fs: &HostFs, facts: &mut MtaFacts) {
 fn read_exim(fs: &HostFs, facts: &mut MtaFacts) {
     let debconf_path = "/etc/exim4/update-exim4.conf.conf";
     // A hand-written exim4.conf replaces Debian's generated configuration entirely.
-    for manual in ["/etc/exim4/exim4.conf", "/etc/exim/exim.conf"] {
+    for manual in [
+        "/etc/exim4/exim4.conf",
+        "/etc/exim/exim.conf",
+        "/etc/exim.conf",
+    ] {
         if fs.exists(manual) {
-            facts.config_files.push(manual.to_string());
-            facts.config_error = Some(format!(
-                "{manual}: a hand-written Exim configuration; its routers are not read, so the \
-                 smarthost is not determined"
-            ));
+            read_exim_conf(fs, manual, facts);
             return;
         }
     }
@@ -681,6 +681,37 @@ fn read_exim(fs: &HostFs, facts: &mut MtaFacts) {
         let settings = parse::key_equals_value(&macros);
         if let Some(helo) = settings.get("remote_smtp_helo_data") {
             set_helo(facts, "/etc/exim4/exim4.conf.localmacros", helo);
+        }
+    }
+}
+
+/// A hand-written Exim configuration: the first deciding router says where mail goes.
+fn read_exim_conf(fs: &HostFs, path: &str, facts: &mut MtaFacts) {
+    let text = match read_noted(fs, path, facts) {
+        Ok(Some(text)) => text,
+        Ok(None) => return,
+        Err(e) => {
+            facts.config_error = Some(e.to_string());
+            return;
+        }
+    };
+    match parse::exim_conf_routing(&text) {
+        Some(parse::EximRouting::Smarthost { router, hosts }) => {
+            let value = hosts.value.clone();
+            set_smarthost(facts, path, &text, &hosts, value);
+            facts.notes.push(format!(
+                "{path}: router {router} sends every domain to the relay"
+            ));
+        }
+        Some(parse::EximRouting::Direct { router, line }) => {
+            facts.smarthost_source = Some(format!("{path}:{line}"));
+            facts.smarthost_line = Some(format!("router {router}: driver = dnslookup"));
+        }
+        None => {
+            facts.config_error = Some(format!(
+                "{path}: no dnslookup or catch-all manualroute router found; how Exim routes \
+                 mail to other domains is not determined"
+            ));
         }
     }
 }

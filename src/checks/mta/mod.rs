@@ -73,7 +73,8 @@ pub struct MtaFacts {
     pub smarthost_source: Option<String>,
     /// The configuration line that sets the smarthost (or leaves it empty), as written.
     pub smarthost_line: Option<String>,
-    /// The name the MTA says in HELO/EHLO, when configured.
+    /// The name the MTA says in HELO/EHLO, when configured. `None`: the MTA's default,
+    /// which for Postfix, sendmail and Exim is the host's FQDN (`facts.fqdn`).
     pub helo_name: Option<String>,
     pub helo_source: Option<String>,
     /// Domains the MTA delivers locally (Postfix `mydestination`, sendmail `local-host-names`).
@@ -221,14 +222,15 @@ pub fn judge(params: &Params, mta: &MtaFacts, live: bool) -> Outcome {
             }
             (None, None) if mta.outbound_blocked.is_some() => {}
             (None, None) => {
+                // Direct delivery is why this host's own IP reputation (blocklists such as
+                // the Spamhaus PBL, PTR, HELO) decides whether recipients accept its mail.
+                let consequence = "mail goes directly to recipients' MX hosts, so this host's \
+                                   own IP address, PTR and HELO name decide whether it is accepted";
                 let mut item = Evidence::new(
                     "no smarthost",
                     match &mta.smarthost_line {
-                        Some(line) => {
-                            format!("{line} (mail goes directly to recipients' MX hosts)")
-                        }
-                        None => "no relay configured: mail goes directly to recipients' MX hosts"
-                            .to_string(),
+                        Some(line) => format!("{line} ({consequence})"),
+                        None => format!("no relay configured: {consequence}"),
                     },
                 );
                 if let Some(source) = &mta.smarthost_source {
@@ -756,6 +758,48 @@ mod tests {
                 .any(|n| n.contains("main.cf:3: transport_maps")),
             "{:?}",
             facts.notes
+        );
+    }
+
+    #[test]
+    fn a_hand_written_exim_conf_is_routed_by_its_routers() {
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/sendmail.exim", "!#!/bin/sh\n"),
+            ("/etc/alternatives/mta", "@/usr/sbin/sendmail.exim"),
+            ("/usr/sbin/sendmail", "@/etc/alternatives/mta"),
+            (
+                "/etc/exim/exim.conf",
+                "begin routers\nsmarthost:\n  driver = manualroute\n  domains = ! +local_domains\n  route_list = * relay.test::587\nbegin transports\n",
+            ),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        assert_eq!(facts.kind.as_deref(), Some("exim"));
+        assert_eq!(facts.smarthost.as_deref(), Some("relay.test::587"));
+        assert_eq!(
+            facts.smarthost_source.as_deref(),
+            Some("/etc/exim/exim.conf:5")
+        );
+        assert_eq!(facts.config_error, None);
+
+        let (_dir, fs) = root_with(&[
+            ("/usr/sbin/exim4", "!#!/bin/sh\n"),
+            ("/usr/sbin/sendmail", "@exim4"),
+            (
+                "/etc/exim4/exim4.conf",
+                "# routers elsewhere\nbegin routers\n",
+            ),
+            (
+                "/etc/exim4/update-exim4.conf.conf",
+                "dc_eximconfig_configtype='smarthost'\ndc_smarthost='ignored.test'\n",
+            ),
+        ]);
+        let facts = detect(&fs, &ProcessTable::default());
+        // exim4.conf replaces the debconf file, and it decides nothing: unknown, not a guess.
+        assert_eq!(facts.smarthost, None);
+        assert!(facts.config_error.is_some());
+        assert_eq!(
+            judge(&Params::default(), &facts, false).verdict,
+            Verdict::Unknown
         );
     }
 }

@@ -75,6 +75,8 @@ fn php_file_groups(fs: &HostFs, notes: &mut Vec<String>) -> Vec<Vec<String>> {
                     groups.push(vec![pool]);
                 }
             }
+            // /etc/php, /etc/php5, /etc/php83 — not /etc/phpmyadmin or /etc/php-fpm.conf.
+            _ if !name[3..].chars().all(|c| c.is_ascii_digit() || c == '.') => {}
             _ => {
                 // Alpine: /etc/php83/php.ini directly; Debian: /etc/php/<version>/<sapi>/;
                 // old Debian: /etc/php5/<sapi>/.
@@ -88,10 +90,15 @@ fn php_file_groups(fs: &HostFs, notes: &mut Vec<String>) -> Vec<Vec<String>> {
                 };
                 for child in children {
                     let child_dir = hostfs::join(&dir, &child);
+                    if !is_dir(fs, &child_dir) {
+                        continue;
+                    }
                     if child.chars().next().is_some_and(|c| c.is_ascii_digit()) {
                         // A version directory: its SAPIs.
                         for sapi in fs.list_dir(&child_dir).unwrap_or_default() {
-                            if sapi != "mods-available" {
+                            if sapi != "mods-available"
+                                && is_dir(fs, &hostfs::join(&child_dir, &sapi))
+                            {
                                 sapi_dir(&hostfs::join(&child_dir, &sapi), &mut groups, notes);
                             }
                         }
@@ -103,6 +110,10 @@ fn php_file_groups(fs: &HostFs, notes: &mut Vec<String>) -> Vec<Vec<String>> {
         }
     }
     groups
+}
+
+fn is_dir(fs: &HostFs, host_path: &str) -> bool {
+    fs.metadata(host_path).is_ok_and(|meta| meta.is_dir())
 }
 
 fn program_found(fs: &HostFs, program: &str) -> bool {
@@ -146,4 +157,69 @@ pub(super) fn sendmail_paths(fs: &HostFs, notes: &mut Vec<String>) -> Vec<PhpSen
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn php_directories_of_every_layout_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            (
+                "etc/php/8.2/fpm/php.ini",
+                "sendmail_path = /usr/sbin/sendmail -t -i\n",
+            ),
+            (
+                "etc/php/8.2/fpm/conf.d/20-mail.ini",
+                "sendmail_path = sendmail -t\n",
+            ),
+            (
+                "etc/php/8.2/fpm/pool.d/www.conf",
+                "php_admin_value[sendmail_path] = /bin/true\n",
+            ),
+            (
+                "etc/php/8.2/fpm/php-fpm.conf",
+                "sendmail_path = /not/read\n",
+            ),
+            (
+                "etc/php/8.2/mods-available/x.ini",
+                "sendmail_path = /not/read\n",
+            ),
+            ("etc/php83/php.ini", "sendmail_path = /usr/bin/msmtp -t\n"),
+            ("etc/phpmyadmin/conf.d/x.ini", "sendmail_path = /not/read\n"),
+            ("etc/phpmyadmin/apache.conf", "# not php\n"),
+            ("usr/sbin/sendmail", "#!/bin/sh\n"),
+            ("bin/true", "#!/bin/sh\n"),
+        ];
+        for (path, content) in files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(&full, content).unwrap();
+        }
+        for exe in ["usr/sbin/sendmail", "bin/true"] {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path().join(exe), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+        }
+        let fs = HostFs::snapshot(dir.path()).unwrap();
+        let mut notes = Vec::new();
+        let found = sendmail_paths(&fs, &mut notes);
+        let summary: Vec<(&str, bool, bool)> = found
+            .iter()
+            .map(|p| (p.source.as_str(), p.effective, p.program_found))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("/etc/php/8.2/fpm/php.ini:1", false, true),
+                // A bare name is looked up on PATH, as /bin/sh would.
+                ("/etc/php/8.2/fpm/conf.d/20-mail.ini:1", true, true),
+                ("/etc/php/8.2/fpm/pool.d/www.conf:1", true, true),
+                ("/etc/php83/php.ini:1", true, false),
+            ]
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+    }
 }

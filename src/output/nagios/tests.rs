@@ -300,7 +300,10 @@ fn many_checks(count: u8) -> Report {
                         &format!("check {n:02} of the zone catalogue"),
                     ),
                     &[
-                        ("zones_listed", f64::from(u8::from(status == Status::Critical))),
+                        (
+                            "zones_listed",
+                            f64::from(u8::from(status == Status::Critical)),
+                        ),
                         ("dns_errors", 0.0),
                         ("lookup_seconds", 0.001 * f64::from(n)),
                     ],
@@ -612,4 +615,12 @@ fn headline_names_the_worst_findings_first() {
     let text = headline(&report);
     assert!(text.chars().count() < 230, "{text}");
     assert!(text.ends_with("… (+1 other finding)"), "{text}");
+
+    // The same words from several checks are said once.
+    let report = self::report(vec![
+        result("a", "mta", Status::Warning, "same"),
+        result("b", "mta", Status::Warning, "same"),
+        result("c", "mta", Status::Warning, "other"),
+    ]);
+    assert_eq!(headline(&report), "same; other");
 }

@@ -394,3 +394,37 @@ fn devices_and_fifos_are_not_read() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_large_json_aggregate_is_a_baseline_too() {
+    // Over the 16 MB bound of a single report: read streaming, as an aggregate.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("last-week.json");
+    let mut text = String::from(
+        "{\n  \"schema\": \"mailaudit/fleet/v1\",\n  \"generated_at\": \"2026-11-27T08:00:00Z\",\n  \"hosts\": [",
+    );
+    let padding = "x".repeat(400);
+    for i in 0..40_000 {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!(
+            "\n    {{\"host\":\"h{i}.example\",\"generated_at\":\"2026-11-27T07:00:00Z\",\"status\":\"critical\",\"summary\":\"{padding}\",\
+             \"results\":[{{\"id\":\"dnsbl\",\"kind\":\"dnsbl\",\"status\":\"critical\",\"summary\":\"listed\"}}]}}"
+        ));
+    }
+    text.push_str("\n  ],\n  \"end\": true\n}\n");
+    assert!(text.len() > 16 * 1024 * 1024);
+    std::fs::write(&path, text).unwrap();
+    let (json, stderr, code) = report("json", &["--baseline", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["changes"]["baseline_hosts"], 40_000);
+    assert_eq!(
+        value["changes"]["no_longer_reporting"]
+            .as_array()
+            .unwrap()
+            .len(),
+        40_000
+    );
+}

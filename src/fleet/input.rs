@@ -293,8 +293,7 @@ fn read_file(
 
     // One document spread over lines.
     if size > MAX_DOCUMENT_BYTES {
-        if accept == Accept::ReportsAndAggregates && starts_like_aggregate(&first.bytes) {
-            let _ = reader.seek(SeekFrom::Start(0));
+        if accept == Accept::ReportsAndAggregates && starts_like_aggregate(&mut reader) {
             return match serde_json::from_reader::<_, AggregateFile>(reader) {
                 Ok(aggregate) => on_item(whole, Item::Aggregate(aggregate.hosts)),
                 Err(e) => problem(whole, corrupt(&e), true),
@@ -607,9 +606,14 @@ struct AggregateFile {
     hosts: Vec<HostReport>,
 }
 
-fn starts_like_aggregate(head: &[u8]) -> bool {
-    let head = &head[..head.len().min(4096)];
-    String::from_utf8_lossy(head).contains(FLEET_SCHEMA)
+/// Whether the file's first 4 KiB name the fleet schema (`--format json` writes it first);
+/// leaves the reader at the start of the file.
+fn starts_like_aggregate(reader: &mut BufReader<File>) -> bool {
+    let mut head = Vec::with_capacity(4096);
+    let found = reader.seek(SeekFrom::Start(0)).is_ok()
+        && reader.by_ref().take(4096).read_to_end(&mut head).is_ok()
+        && String::from_utf8_lossy(&head).contains(FLEET_SCHEMA);
+    reader.seek(SeekFrom::Start(0)).is_ok() && found
 }
 
 /// `ansible --tree` names each file after the host; a written result may add `.json`.

@@ -452,22 +452,27 @@ impl Fleet {
         }
     }
 
-    /// The hosts failing (warning or critical) or undecided on a check, worst first.
-    pub fn failing_on(&self, check: u32) -> impl Iterator<Item = (&HostEntry, &CompactResult)> {
-        let mut found: Vec<(&HostEntry, &CompactResult)> = self
+    /// The hosts failing (warning or critical) or undecided on a check, worst first, with
+    /// their position in [`Fleet::hosts`].
+    pub fn failing_on(
+        &self,
+        check: u32,
+    ) -> impl Iterator<Item = (usize, &HostEntry, &CompactResult)> {
+        let mut found: Vec<(usize, &HostEntry, &CompactResult)> = self
             .hosts
             .iter()
-            .filter_map(|h| {
+            .enumerate()
+            .filter_map(|(i, h)| {
                 h.results
                     .iter()
                     .find(|r| r.check == check && !matches!(r.status, Status::Ok | Status::Skipped))
-                    .map(|r| (h, r))
+                    .map(|r| (i, h, r))
             })
             .collect();
         found.sort_by(|a, b| {
-            b.1.status
-                .cmp(&a.1.status)
-                .then_with(|| a.0.host.cmp(&b.0.host))
+            b.2.status
+                .cmp(&a.2.status)
+                .then_with(|| a.1.host.cmp(&b.1.host))
         });
         found.into_iter()
     }
@@ -863,7 +868,7 @@ mod tests {
         assert_eq!(fleet.checks.len(), 1);
         let failing: Vec<_> = fleet
             .failing_on(0)
-            .map(|(h, r)| (&*h.host, h.failure_summary(r.check)))
+            .map(|(_, h, r)| (&*h.host, h.failure_summary(r.check)))
             .collect();
         assert_eq!(failing, [("a.example", "generic PTR")]);
         assert_eq!(fleet.groups[0].value, "postfix");

@@ -313,10 +313,10 @@ fn checks(p: &mut String, fleet: &Fleet) {
             if failing.len() == 1 { "" } else { "s" },
             esc(&info.id)
         );
-        for (host, result) in failing.iter().take(FAILING_HOSTS_SHOWN) {
+        for (position, host, result) in failing.iter().take(FAILING_HOSTS_SHOWN) {
             let _ = writeln!(
                 p,
-                "<li><span class=\"badge {}\">{}</span> <strong>{}</strong> {}</li>",
+                "<li><span class=\"badge {}\">{}</span> <a href=\"#h{position}\"><strong>{}</strong></a> {}</li>",
                 result.status,
                 result.status,
                 esc(&host.host),

@@ -191,7 +191,7 @@ pub fn render(context: &Context, out: &mut dyn Write) -> std::io::Result<()> {
             figures.failing(),
             figures.get(Status::Unknown)
         );
-        for (host, result) in failing.iter().take(FAILING_HOSTS_SHOWN) {
+        for (_, host, result) in failing.iter().take(FAILING_HOSTS_SHOWN) {
             let _ = writeln!(
                 t,
                 "- **{}** ({}): {}",

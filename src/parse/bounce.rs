@@ -54,12 +54,23 @@ impl FailedRecipient {
         }
         let status = self.status.as_deref();
         let first = classify::classify(status, self.reply_code, &self.diagnostic);
-        if by_pattern(&first) || self.explanation.is_empty() {
+        if by_pattern(&first) || specific_status(status) || self.explanation.is_empty() {
             return first;
         }
         let second = classify::classify(status, self.reply_code, &self.explanation);
         if by_pattern(&second) { second } else { first }
     }
+}
+
+/// A status code with a specific subject and detail (`5.1.1`, not `5.0.0`) is trusted
+/// over the boilerplate of the explanation.
+fn specific_status(status: Option<&str>) -> bool {
+    status.is_some_and(|s| {
+        let mut parts = s.split('.').skip(1);
+        let subject = parts.next().unwrap_or("0");
+        let detail = parts.next().unwrap_or("0");
+        subject != "0" && detail != "0" && !detail.starts_with('9')
+    })
 }
 
 fn by_pattern(c: &Classification) -> bool {
@@ -123,7 +134,9 @@ pub fn parse(raw: &[u8]) -> Parsed {
         }
     }
     let automated = is_automated(&message, subject.as_deref());
-    if is_auto_reply(&message, subject.as_deref()) && !BOUNCE_WORDING.is_match(&human) {
+    // Postfix marks its bounces `Auto-Submitted: auto-replied` too: an auto-reply is one
+    // that does not come from a mailer daemon under a bounce subject.
+    if is_auto_reply(&message, subject.as_deref()) && !from_bouncer_or_bounce_subject(&message, subject.as_deref()) {
         return Parsed::NotAFailure(NotAFailure::AutoReply);
     }
     let failed_header = header_text(&message, "X-Failed-Recipients");
@@ -171,7 +184,7 @@ fn is_feedback_report(message: &Message<'_>) -> bool {
 }
 
 static BOUNCER_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"mailer-?daemon|mail-?daemon|postmaster|mail delivery (system|subsystem|service)|delivery subsystem|mail administrator|mailer_daemon|^bounces?[@+\-]|no-?reply.{0,30}(bounce|dsn)|microsoftexchange|mdaemon|mail system|internet mail delivery|notification|\bdaemon\b")
+    ci(r"mailer-?daemon|mail-?daemon|postmaster|mail delivery (system|subsystem|service)|delivery subsystem|mail administrator|mailer_daemon|^bounces?[@+\-]|no-?reply.{0,30}(bounce|dsn)|microsoftexchange|mdaemon|mail system|internet mail delivery|delivery notification")
 });
 static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     ci(r"undeliver|delivery (status|fail|notification|report|problem|error|has failed|delayed|notice)|returned mail|failure notice|mail delivery failed|non-?delivery|not (be )?delivered|could not send|mail system error|returned to sender|unable to deliver|failed delivery|delayed mail|mail failure|message (not delivered|delivery failure)|postmaster notify|notice: mail delivery|warning: message|bounce|delivery report|error sending|aws notification")
@@ -183,11 +196,11 @@ static AUTO_REPLY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// The wording of a failure report, in the text of a bounce.
 static BOUNCE_WORDING: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"qmail-send program|created automatically by mail delivery software|could not be delivered|couldn'?t be delivered|wasn'?t delivered|was not delivered|not (been )?delivered|unable to deliver|delivery (has )?failed|delivery to the following recipients? (failed|was delayed)|permanent (fatal )?errors?|fatal errors|undeliverable|returned to (the )?sender|failed permanently|delivery status notification|transcript of session|i'?m afraid i wasn'?t able|message (was )?rejected|rejected your message|did not reach|could not reach|delivery attempts? (failed|will continue)|has been delayed|temporary failure|error (occurred )?(while|during) (delivering|delivery)|mail delivery (failed|problem)|the following addresses? (had|failed)|no such (user|mailbox)|user unknown|mailbox (is )?(full|unavailable)|\b[45]\d\d[ \-][245]\.\d{1,3}\.\d{1,3}|\b[45]\.\d{1,3}\.\d{1,3}\b.{0,80}\b(rejected|denied|refused|unknown|failed|blocked|invalid)|said: [45]\d\d|smtp error|remote server (returned|replied)|returned mail|mailbox quota|unknown user|address rejected|delivery (is )?delayed|gave up|giving up|sorry,")
+    ci(r"qmail-send program|created automatically by mail delivery software|could not be delivered|couldn'?t be delivered|wasn'?t delivered|was not delivered|not (been )?delivered|unable to deliver|delivery (has )?failed|delivery to the following recipients? (failed|was delayed)|permanent (fatal )?errors?|fatal errors|undeliverable|returned to (the )?sender|failed permanently|delivery status notification|transcript of session|i'?m afraid i wasn'?t able|message (was )?rejected|rejected your message|did not reach|could not reach|delivery attempts? (failed|will continue)|has been delayed|temporary failure|error (occurred )?(while|during) (delivering|delivery)|mail delivery (failed|problem)|the following addresses? (had|failed)|no such (user|mailbox)|user unknown|mailbox (is )?(full|unavailable)|\b[45]\d\d[ \-][245]\.\d{1,3}\.\d{1,3}|\b[45]\.\d{1,3}\.\d{1,3}\b.{0,80}\b(rejected|denied|refused|unknown|failed|blocked|invalid)|said: [45]\d\d|smtp error|remote server (returned|replied)|returned mail|mailbox quota|unknown user|address rejected|delivery (is )?delayed|gave up|giving up|sorry,|error has occurred|delivery errors|failure reasons|(following|these) (list of )?recipients|rejected by|does not exist|exceeds|invalid (user|address|recipient)|not a member|failed to deliver|could not deliver|message delivery|returned mail")
 });
 /// Where the returned original message starts in a bounce text.
 static ORIGINAL_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    RegexBuilder::new(r"(?m)^[ \t]*(-{2,}.{0,20}(below this line is a copy|this is a copy of|original message|returned (mail|message) follows|original message follows|headers? of (the )?original|unsent message below|message header follows|copy of the message)|-{2,} ?(original|returned) (message|mail|headers?).*|original message headers:|this is a copy of the message|------ this is a copy|content-type: message/rfc822|the original message (was|headers))")
+    RegexBuilder::new(r"(?m)^[ \t]*(-{2,}.{0,20}(below this line is a copy|this is a copy of|original message|returned (mail|message) follows|original message follows|headers? of (the )?original|unsent message below|message header follows|copy of the message)|-{2,} ?(original|returned) (message|mail|headers?).*|original message headers:|original message follows|this is a copy of the message|------ this is a copy|content-type: message/rfc822|below is a copy of the original|included is a copy of the message|received: (from|by) )")
         .case_insensitive(true)
         .build()
         .expect("original marker regex")
@@ -209,6 +222,11 @@ fn is_automated(message: &Message<'_>, subject: Option<&str>) -> bool {
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-generated"));
     let failed_header = header_text(message, "X-Failed-Recipients").is_some();
     from_bouncer || subject_bounce || null_return_path || auto_generated || failed_header
+}
+
+fn from_bouncer_or_bounce_subject(message: &Message<'_>, subject: Option<&str>) -> bool {
+    BOUNCER_FROM.is_match(&from_text(message))
+        || subject.is_some_and(|s| BOUNCE_SUBJECT.is_match(s) && !REPLY_SUBJECT.is_match(s))
 }
 
 fn from_text(message: &Message<'_>) -> String {

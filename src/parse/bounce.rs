@@ -140,7 +140,11 @@ pub fn parse(raw: &[u8]) -> Parsed {
         return Parsed::NotAFailure(NotAFailure::AutoReply);
     }
     let failed_header = header_text(&message, "X-Failed-Recipients");
-    if !(automated && (BOUNCE_WORDING.is_match(&human) || failed_header.is_some())) {
+    let from_bouncer_with_bounce_subject = BOUNCER_FROM.is_match(&from_text(&message))
+        && subject.as_deref().is_some_and(|s| BOUNCE_SUBJECT.is_match(s) && !REPLY_SUBJECT.is_match(s));
+    if !(automated && (BOUNCE_WORDING.is_match(&human) || failed_header.is_some()))
+        && !from_bouncer_with_bounce_subject
+    {
         return Parsed::NotABounce;
     }
     let recipients = text_recipients(&message, &human, failed_header.as_deref(), date);
@@ -260,7 +264,16 @@ fn is_auto_reply(message: &Message<'_>, subject: Option<&str>) -> bool {
 
 /// The human-readable text of the bounce, without the returned original message.
 fn human_text(message: &Message<'_>) -> String {
-    let text = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let mut text = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    if text.trim().is_empty() {
+        // A multipart whose boundary never occurs (mangled bounces do that): the raw body.
+        let root = message.root_part();
+        let raw = message.raw_message();
+        let (start, end) = (root.offset_body as usize, (root.offset_end as usize).min(raw.len()));
+        if start < end {
+            text = String::from_utf8_lossy(&raw[start..end]).into_owned();
+        }
+    }
     let text = match ORIGINAL_MARKER.find(&text) {
         Some(m) => text[..m.start()].to_string(),
         None => text,

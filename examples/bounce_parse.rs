@@ -13,13 +13,22 @@ fn main() {
         println!("== {path}");
         match mailaudit::parse::bounce::parse(&raw) {
             mailaudit::parse::bounce::Parsed::Bounce(b) => {
-                println!("bounce ({}), subject {:?}, date {:?}", b.format, b.subject, b.date);
+                println!(
+                    "bounce ({}), subject {:?}, date {:?}",
+                    b.format, b.subject, b.date
+                );
                 for r in &b.recipients {
                     let c = r.classify();
                     println!(
                         "  <{}> status {:?} reply {:?} action {:?} mta {:?}\n    => {} by {} {:?}\n    diagnostic: {}",
-                        r.recipient, r.status, r.reply_code, r.action, r.remote_mta,
-                        c.category.as_str(), c.rule, c.blocklist,
+                        r.recipient,
+                        r.status,
+                        r.reply_code,
+                        r.action,
+                        r.remote_mta,
+                        c.category.as_str(),
+                        c.rule,
+                        c.blocklist,
                         mailaudit::text::truncate(&r.diagnostic, 400)
                     );
                 }

@@ -120,9 +120,9 @@ pub fn parse(raw: &[u8]) -> Parsed {
     if is_feedback_report(&message) {
         return Parsed::NotAFailure(NotAFailure::FeedbackReport);
     }
-    let human = human_text(&message);
+    let (human, full_text) = human_text(&message);
 
-    if let Some(blocks) = delivery_status_blocks(&message, &human) {
+    if let Some(blocks) = delivery_status_blocks(&message, &full_text) {
         let recipients = dsn_recipients(&blocks, &human, date);
         if !recipients.is_empty() {
             return Parsed::Bounce(Bounce {
@@ -136,12 +136,16 @@ pub fn parse(raw: &[u8]) -> Parsed {
     let automated = is_automated(&message, subject.as_deref());
     // Postfix marks its bounces `Auto-Submitted: auto-replied` too: an auto-reply is one
     // that does not come from a mailer daemon under a bounce subject.
-    if is_auto_reply(&message, subject.as_deref()) && !from_bouncer_or_bounce_subject(&message, subject.as_deref()) {
+    if is_auto_reply(&message, subject.as_deref())
+        && !from_bouncer_or_bounce_subject(&message, subject.as_deref())
+    {
         return Parsed::NotAFailure(NotAFailure::AutoReply);
     }
     let failed_header = header_text(&message, "X-Failed-Recipients");
     let from_bouncer_with_bounce_subject = BOUNCER_FROM.is_match(&from_text(&message))
-        && subject.as_deref().is_some_and(|s| BOUNCE_SUBJECT.is_match(s) && !REPLY_SUBJECT.is_match(s));
+        && subject
+            .as_deref()
+            .is_some_and(|s| BOUNCE_SUBJECT.is_match(s) && !REPLY_SUBJECT.is_match(s));
     if !(automated && (BOUNCE_WORDING.is_match(&human) || failed_header.is_some()))
         && !from_bouncer_with_bounce_subject
     {
@@ -164,9 +168,12 @@ fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
 }
 
 fn content_type_is(message: &Message<'_>, ctype: &str, subtype: &str) -> bool {
-    message
-        .content_type()
-        .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case(ctype) && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case(subtype)))
+    message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case(ctype)
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case(subtype))
+    })
 }
 
 fn is_feedback_report(message: &Message<'_>) -> bool {
@@ -182,25 +189,35 @@ fn is_feedback_report(message: &Message<'_>) -> bool {
     message.parts.iter().any(|part| {
         part.content_type().is_some_and(|ct| {
             ct.ctype().eq_ignore_ascii_case("message")
-                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("feedback-report"))
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("feedback-report"))
         })
     })
 }
 
 static BOUNCER_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"mailer-?daemon|mail-?daemon|postmaster|mail delivery (system|subsystem|service)|delivery subsystem|mail administrator|mailer_daemon|^bounces?[@+\-]|no-?reply.{0,30}(bounce|dsn)|microsoftexchange|mdaemon|mail system|internet mail delivery|delivery notification")
+    ci(
+        r"mailer-?daemon|mail-?daemon|postmaster|mail delivery (system|subsystem|service)|delivery subsystem|mail administrator|mailer_daemon|^bounces?[@+\-]|no-?reply.{0,30}(bounce|dsn)|microsoftexchange|mdaemon|mail system|internet mail delivery|delivery notification",
+    )
 });
 static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"undeliver|delivery (status|fail|notification|report|problem|error|has failed|delayed|notice)|returned mail|failure notice|mail delivery failed|non-?delivery|not (be )?delivered|could not send|mail system error|returned to sender|unable to deliver|failed delivery|delayed mail|mail failure|message (not delivered|delivery failure)|postmaster notify|notice: mail delivery|warning: message|bounce|delivery report|error sending|aws notification")
+    ci(
+        r"undeliver|delivery (status|fail|notification|report|problem|error|has failed|delayed|notice)|returned mail|failure notice|mail delivery failed|non-?delivery|not (be )?delivered|could not send|mail system error|returned to sender|unable to deliver|failed delivery|delayed mail|mail failure|message (not delivered|delivery failure)|postmaster notify|notice: mail delivery|warning: message|bounce|delivery report|error sending|aws notification",
+    )
 });
 static REPLY_SUBJECT: LazyLock<Regex> =
     LazyLock::new(|| ci(r"^\s*(re|fwd?|aw|wg|tr|sv|vs)\s*(\[\d+\])?\s*:"));
 static AUTO_REPLY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"auto(matic|matische)?[ -]?(reply|response|antwort|respond)|out of (the )?office|abwesen|vacation|^\s*auto:|away from|on leave|absence")
+    ci(
+        r"auto(matic|matische)?[ -]?(reply|response|antwort|respond)|out of (the )?office|abwesen|vacation|^\s*auto:|away from|on leave|absence",
+    )
 });
 /// The wording of a failure report, in the text of a bounce.
 static BOUNCE_WORDING: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"qmail-send program|created automatically by mail delivery software|could not be delivered|couldn'?t be delivered|wasn'?t delivered|was not delivered|not (been )?delivered|unable to deliver|delivery (has )?failed|delivery to the following recipients? (failed|was delayed)|permanent (fatal )?errors?|fatal errors|undeliverable|returned to (the )?sender|failed permanently|delivery status notification|transcript of session|i'?m afraid i wasn'?t able|message (was )?rejected|rejected your message|did not reach|could not reach|delivery attempts? (failed|will continue)|has been delayed|temporary failure|error (occurred )?(while|during) (delivering|delivery)|mail delivery (failed|problem)|the following addresses? (had|failed)|no such (user|mailbox)|user unknown|mailbox (is )?(full|unavailable)|\b[45]\d\d[ \-][245]\.\d{1,3}\.\d{1,3}|\b[45]\.\d{1,3}\.\d{1,3}\b.{0,80}\b(rejected|denied|refused|unknown|failed|blocked|invalid)|said: [45]\d\d|smtp error|remote server (returned|replied)|returned mail|mailbox quota|unknown user|address rejected|delivery (is )?delayed|gave up|giving up|sorry,|error has occurred|delivery errors|failure reasons|(following|these) (list of )?recipients|rejected by|does not exist|exceeds|invalid (user|address|recipient)|not a member|failed to deliver|could not deliver|message delivery|returned mail")
+    ci(
+        r"qmail-send program|created automatically by mail delivery software|could not be delivered|couldn'?t be delivered|wasn'?t delivered|was not delivered|not (been )?delivered|unable to deliver|delivery (has )?failed|delivery to the following recipients? (failed|was delayed)|permanent (fatal )?errors?|fatal errors|undeliverable|returned to (the )?sender|failed permanently|delivery status notification|transcript of session|i'?m afraid i wasn'?t able|message (was )?rejected|rejected your message|did not reach|could not reach|delivery attempts? (failed|will continue)|has been delayed|temporary failure|error (occurred )?(while|during) (delivering|delivery)|mail delivery (failed|problem)|the following addresses? (had|failed)|no such (user|mailbox)|user unknown|mailbox (is )?(full|unavailable)|\b[45]\d\d[ \-][245]\.\d{1,3}\.\d{1,3}|\b[45]\.\d{1,3}\.\d{1,3}\b.{0,80}\b(rejected|denied|refused|unknown|failed|blocked|invalid)|said: [45]\d\d|smtp error|remote server (returned|replied)|returned mail|mailbox quota|unknown user|address rejected|delivery (is )?delayed|gave up|giving up|sorry,|error has occurred|delivery errors|failure reasons|(following|these) (list of )?recipients|rejected by|does not exist|exceeds|invalid (user|address|recipient)|not a member|failed to deliver|could not deliver|message delivery|returned mail",
+    )
 });
 /// Where the returned original message starts in a bounce text.
 static ORIGINAL_MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -220,7 +237,8 @@ fn ci(pattern: &str) -> Regex {
 fn is_automated(message: &Message<'_>, subject: Option<&str>) -> bool {
     let from = from_text(message);
     let from_bouncer = BOUNCER_FROM.is_match(&from);
-    let subject_bounce = subject.is_some_and(|s| BOUNCE_SUBJECT.is_match(s) && !REPLY_SUBJECT.is_match(s));
+    let subject_bounce =
+        subject.is_some_and(|s| BOUNCE_SUBJECT.is_match(s) && !REPLY_SUBJECT.is_match(s));
     let null_return_path = header_text(message, "Return-Path").is_some_and(|v| v.trim() == "<>");
     let auto_generated = header_text(message, "Auto-Submitted")
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-generated"));
@@ -253,9 +271,13 @@ fn from_text(message: &Message<'_>) -> String {
 fn is_auto_reply(message: &Message<'_>, subject: Option<&str>) -> bool {
     let auto_submitted = header_text(message, "Auto-Submitted")
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
-    let headers = ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Never"]
-        .iter()
-        .any(|h| header_text(message, h).is_some());
+    let headers = [
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-Auto-Response-Suppress-Never",
+    ]
+    .iter()
+    .any(|h| header_text(message, h).is_some());
     let precedence = header_text(message, "Precedence")
         .is_some_and(|v| v.to_ascii_lowercase().contains("auto_reply"));
     let subject_auto = subject.is_some_and(|s| AUTO_REPLY_SUBJECT.is_match(s));
@@ -263,29 +285,37 @@ fn is_auto_reply(message: &Message<'_>, subject: Option<&str>) -> bool {
 }
 
 /// The human-readable text of the bounce, without the returned original message.
-fn human_text(message: &Message<'_>) -> String {
-    let mut text = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+/// Returns (the explanation before the returned message, the whole text body); both bounded.
+fn human_text(message: &Message<'_>) -> (String, String) {
+    let mut text = message
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default();
     if text.trim().is_empty() {
         // A multipart whose boundary never occurs (mangled bounces do that): the raw body.
         let root = message.root_part();
         let raw = message.raw_message();
-        let (start, end) = (root.offset_body as usize, (root.offset_end as usize).min(raw.len()));
+        let (start, end) = (
+            root.offset_body as usize,
+            (root.offset_end as usize).min(raw.len()),
+        );
         if start < end {
             text = String::from_utf8_lossy(&raw[start..end]).into_owned();
         }
     }
-    let text = match ORIGINAL_MARKER.find(&text) {
-        Some(m) => text[..m.start()].to_string(),
-        None => text,
-    };
     // Bound what is kept (a huge text body is not an explanation).
-    crate::text::truncate(&text, 64 * 1024).into_owned()
+    let full = crate::text::truncate(&text, 256 * 1024).into_owned();
+    let human = match ORIGINAL_MARKER.find(&full) {
+        Some(m) => &full[..m.start()],
+        None => &full,
+    };
+    (crate::text::truncate(human, 64 * 1024).into_owned(), full)
 }
 
 /// DSN fields: blocks of `(lower-case name, value)`, the first block per-message.
 type Blocks = Vec<Vec<(String, String)>>;
 
-fn delivery_status_blocks(message: &Message<'_>, human: &str) -> Option<Blocks> {
+fn delivery_status_blocks(message: &Message<'_>, text: &str) -> Option<Blocks> {
     for part in &message.parts {
         let is_dsn = part.content_type().is_some_and(|ct| {
             let sub = ct.subtype().unwrap_or("").to_ascii_lowercase();
@@ -300,7 +330,8 @@ fn delivery_status_blocks(message: &Message<'_>, human: &str) -> Option<Blocks> 
             }
         }
     }
-    // DSN fields written inline in a plain-text bounce.
+    // DSN fields written inline in a plain-text bounce (or in a bounce pasted into one).
+    let human = text;
     let lower = human.to_ascii_lowercase();
     if let Some(at) = lower.find("final-recipient:") {
         let start = lower[..at].rfind("\n\n").map(|p| p + 2).unwrap_or(0);
@@ -368,7 +399,11 @@ fn strip_type(value: &str) -> String {
     value.trim().trim_matches(['<', '>']).trim().to_string()
 }
 
-fn dsn_recipients(blocks: &Blocks, human: &str, date: Option<jiff::Timestamp>) -> Vec<FailedRecipient> {
+fn dsn_recipients(
+    blocks: &Blocks,
+    human: &str,
+    date: Option<jiff::Timestamp>,
+) -> Vec<FailedRecipient> {
     let dsn_date = |block: &[(String, String)]| {
         field(block, "last-attempt-date")
             .or_else(|| field(block, "arrival-date"))
@@ -393,11 +428,17 @@ fn dsn_recipients(blocks: &Blocks, human: &str, date: Option<jiff::Timestamp>) -
         .zip(addresses)
         .zip(segments)
         .map(|((block, recipient), segment)| {
-            let diagnostic = field(block, "diagnostic-code").map(strip_type).unwrap_or_default();
-            let status = field(block, "status")
-                .and_then(|s| classify::status_in_text(&format!(" {s} ")));
+            let diagnostic = field(block, "diagnostic-code")
+                .map(strip_type)
+                .unwrap_or_default();
+            let status =
+                field(block, "status").and_then(|s| classify::status_in_text(&format!(" {s} ")));
             let reply_code = classify::reply_code_in_text(&diagnostic);
-            let explanation = if segment.is_empty() { bounded(human, MAX_EXPLANATION) } else { segment };
+            let explanation = if segment.is_empty() {
+                bounded(human, MAX_EXPLANATION)
+            } else {
+                segment
+            };
             FailedRecipient {
                 date: date.or_else(|| dsn_date(block)).or(message_date),
                 recipient,
@@ -425,19 +466,28 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 /// qmail `<a@b>:`, Exim `  a@b`, sendmail `<a@b>... reason`, Outlook `a@b<mailto:…>`), or
 /// a phrase naming it.
 static RECIPIENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"^\s*(?:recipient(?: address)?:|original recipient:|failed recipient:|to:|address:|rcpt to:)?\s*<?([^\s<>@]+@[^\s<>:;,()\[\]]+?)>?\s*(?::|\.\.\.|,|\(|<mailto|$|\s+(?:\(|user|mailbox|recipient|host|said|unknown|does|is|was|not|no|the|on|smtp))")
+    ci(
+        r"^\s*(?:\d{3}[ -]|>>> ?rcpt to:)?\s*(?:recipient(?: address)?:|original recipient:|failed recipient:|to:|address:|rcpt to:)?\s*<?([^\s<>@]+@[^\s<>:;,()\[\]]+?)>?\s*(?::|\.\.\.|,|\(|<mailto|$|\s+(?:\(|user|mailbox|recipient|host|said|unknown|does|is|was|not|no|the|on|smtp))",
+    )
 });
 static RECIPIENT_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"(?:your message to|delivery to|delivered to|message for|could not be delivered to|wasn'?t delivered to|couldn'?t be delivered to|not be delivered to|failed to deliver to|rcpt to:?|recipient:?|to the following (?:address|recipient)e?s?:?|for)\s*<?([^\s<>@]+@[A-Za-z0-9.\-]+[A-Za-z0-9])>?")
+    ci(
+        r"(?:your message to|delivery to|delivered to|message for|could not be delivered to|wasn'?t delivered to|couldn'?t be delivered to|not be delivered to|failed to deliver to|rcpt to:?|recipient:?|to the following (?:address|recipient)e?s?:?|for)\s*<?([^\s<>@]+@[A-Za-z0-9.\-]+[A-Za-z0-9])>?",
+    )
 });
 static REMOTE_MTA: LazyLock<Regex> = LazyLock::new(|| {
-    ci(r"(?:host|remote host|while talking to|generating server:|remote server|by|from) \[?([A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9.\-]+)\]?\s*(?:\[([0-9a-f.:]+)\])?\s*(?:said|refused|:|\(|$)")
+    ci(
+        r"(?:host|remote host|while talking to|generating server:|remote server|by|from) \[?([A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9.\-]+)\]?\s*(?:\[([0-9a-f.:]+)\])?\s*(?:said|refused|:|\(|$)",
+    )
 });
 
 fn is_service_address(address: &str) -> bool {
     let lower = address.to_ascii_lowercase();
     let local = lower.split('@').next().unwrap_or("");
-    matches!(local, "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon" | "root" | "abuse")
+    matches!(
+        local,
+        "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon" | "root" | "abuse"
+    )
 }
 
 fn own_addresses(message: &Message<'_>) -> Vec<String> {
@@ -456,7 +506,12 @@ fn own_addresses(message: &Message<'_>) -> Vec<String> {
 
 fn clean_address(address: &str) -> String {
     address
-        .trim_matches(|c: char| matches!(c, '<' | '>' | '.' | ',' | ';' | ':' | '"' | '\'' | ')' | '('))
+        .trim_matches(|c: char| {
+            matches!(
+                c,
+                '<' | '>' | '.' | ',' | ';' | ':' | '"' | '\'' | ')' | '('
+            )
+        })
         .to_string()
 }
 
@@ -532,13 +587,26 @@ fn segments_for(text: &str, addresses: &[String]) -> Vec<String> {
     let lower_addresses: Vec<String> = addresses.iter().map(|a| a.to_ascii_lowercase()).collect();
     let mut segments = vec![String::new(); addresses.len()];
     let mut current: Option<usize> = None;
+    // The paragraph before the first recipient line (a sendmail transcript puts the
+    // server's answer before the `554 <rcpt>... ` line) belongs to that recipient.
+    let mut preamble = String::new();
     for line in text.lines() {
         let lower = line.to_ascii_lowercase();
         if let Some(index) = lower_addresses
             .iter()
             .position(|a| !a.is_empty() && lower.contains(a.as_str()))
         {
+            if current.is_none() {
+                segments[index] = std::mem::take(&mut preamble);
+            }
             current = Some(index);
+        } else if current.is_none() {
+            if line.trim().is_empty() {
+                preamble.clear();
+            } else if preamble.len() < MAX_DIAGNOSTIC {
+                preamble.push_str(line);
+                preamble.push('\n');
+            }
         }
         if let Some(index) = current
             && segments[index].len() < MAX_DIAGNOSTIC * 2
@@ -613,9 +681,15 @@ mod tests {
     #[test]
     fn auto_replies_and_feedback_reports_are_not_failures() {
         let auto = "From: bob@customer.example\nTo: www-data@web1.shop.example\nSubject: Out of Office: your order\nAuto-Submitted: auto-replied\n\nI am away until Monday.\n";
-        assert_eq!(parse(auto.as_bytes()), Parsed::NotAFailure(NotAFailure::AutoReply));
+        assert_eq!(
+            parse(auto.as_bytes()),
+            Parsed::NotAFailure(NotAFailure::AutoReply)
+        );
         let arf = "From: feedback@isp.example\nTo: abuse@shop.example\nSubject: complaint\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=feedback-report; boundary=\"X\"\n\n--X\nContent-Type: text/plain\n\nabuse report\n--X\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n--X--\n";
-        assert_eq!(parse(arf.as_bytes()), Parsed::NotAFailure(NotAFailure::FeedbackReport));
+        assert_eq!(
+            parse(arf.as_bytes()),
+            Parsed::NotAFailure(NotAFailure::FeedbackReport)
+        );
     }
 
     #[test]
@@ -628,7 +702,8 @@ mod tests {
         ] {
             let _ = parse(raw);
         }
-        let fields = parse_dsn_fields("Final-Recipient: rfc822; a@b\n  folded\nnot a field\n\nX: y");
+        let fields =
+            parse_dsn_fields("Final-Recipient: rfc822; a@b\n  folded\nnot a field\n\nX: y");
         assert_eq!(fields.len(), 2);
         assert_eq!(fields[0][0].1, "rfc822; a@b folded");
     }

@@ -34,7 +34,10 @@ pub enum MboxItem {
         bytes: u64,
     },
     /// Leading text that is neither an mbox separator nor a mail header.
-    Garbage { line: u64, bytes: u64 },
+    Garbage {
+        line: u64,
+        bytes: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +166,9 @@ impl<R: BufRead> MboxReader<R> {
             let cap = if oversize {
                 SEPARATOR_CAP
             } else {
-                self.max_message_bytes.saturating_sub(raw.len()).max(SEPARATOR_CAP)
+                self.max_message_bytes
+                    .saturating_sub(raw.len())
+                    .max(SEPARATOR_CAP)
             };
             let (n, whole) = self.read_line_capped(cap)?;
             if n == 0 {
@@ -353,7 +358,10 @@ mod tests {
         assert_eq!(got.len(), 2);
         let first = message(&got[0]);
         assert_eq!(first.line, 1);
-        assert_eq!(first.envelope.as_deref(), Some("a@b.example Fri Dec  4 07:30:01 2026"));
+        assert_eq!(
+            first.envelope.as_deref(),
+            Some("a@b.example Fri Dec  4 07:30:01 2026")
+        );
         assert_eq!(
             first.raw,
             b"Subject: one\n\nbody\nFrom here on, not a separator\n".to_vec()
@@ -368,8 +376,14 @@ mod tests {
         let input = b"From a Fri Dec  4 07:30:01 2026\r\nSubject: \xff\xfe\r\n\r\nbody\r\n\r\nFrom b Fri Dec  4 07:30:02 2026\r\nX: y\r\n";
         let got = items(input, 1 << 20);
         assert_eq!(got.len(), 2);
-        assert_eq!(message(&got[0]).raw, b"Subject: \xff\xfe\r\n\r\nbody\r\n".to_vec());
-        assert_eq!(message(&got[1]).envelope.as_deref(), Some("b Fri Dec  4 07:30:02 2026"));
+        assert_eq!(
+            message(&got[0]).raw,
+            b"Subject: \xff\xfe\r\n\r\nbody\r\n".to_vec()
+        );
+        assert_eq!(
+            message(&got[1]).envelope.as_deref(),
+            Some("b Fri Dec  4 07:30:02 2026")
+        );
     }
 
     #[test]
@@ -395,7 +409,10 @@ mod tests {
         assert_eq!(got.len(), 1);
         let m = message(&got[0]);
         assert_eq!(m.envelope, None);
-        assert_eq!(m.raw, b"Subject: hi\nFrom: x@y.example\n\nFrom me\n".to_vec());
+        assert_eq!(
+            m.raw,
+            b"Subject: hi\nFrom: x@y.example\n\nFrom me\n".to_vec()
+        );
 
         let got = items(b"\x00\x01binary junk\nmore\n", 1 << 20);
         assert!(matches!(got[0], MboxItem::Garbage { line: 1, bytes: 19 }));

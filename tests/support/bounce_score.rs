@@ -61,8 +61,12 @@ pub fn score(corpus: &Path) -> Score {
     let mut lines = labels.lines();
     let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
-    let (c_file, c_reason, c_index, c_same) =
-        (col("file"), col("reason"), col("rcpt_index"), col("same_bytes_as"));
+    let (c_file, c_reason, c_index, c_same) = (
+        col("file"),
+        col("reason"),
+        col("rcpt_index"),
+        col("same_bytes_as"),
+    );
 
     let mut seen: HashSet<(String, usize)> = HashSet::new();
     let mut parsed: HashMap<String, Parsed> = HashMap::new();
@@ -79,7 +83,13 @@ pub fn score(corpus: &Path) -> Score {
                 .unwrap_or(&"")
                 .split([',', ' ', ';'])
                 .filter(|s| !s.is_empty())
-                .map(|s| if s.starts_with("eml/") { s.to_string() } else { format!("eml/{s}") }),
+                .map(|s| {
+                    if s.starts_with("eml/") {
+                        s.to_string()
+                    } else {
+                        format!("eml/{s}")
+                    }
+                }),
         );
         let canonical = group.iter().min().unwrap().clone();
         if !seen.insert((canonical, rcpt_index)) {
@@ -93,8 +103,18 @@ pub fn score(corpus: &Path) -> Score {
             bounce::parse(&raw)
         });
         let (predicted, rule, recipient, diagnostic) = match outcome {
-            Parsed::NotABounce => (Category::NotAFailure, "not-a-bounce".to_string(), String::new(), String::new()),
-            Parsed::NotAFailure(kind) => (Category::NotAFailure, format!("{kind:?}"), String::new(), String::new()),
+            Parsed::NotABounce => (
+                Category::NotAFailure,
+                "not-a-bounce".to_string(),
+                String::new(),
+                String::new(),
+            ),
+            Parsed::NotAFailure(kind) => (
+                Category::NotAFailure,
+                format!("{kind:?}"),
+                String::new(),
+                String::new(),
+            ),
             Parsed::Bounce(b) => {
                 let r = b
                     .recipients
@@ -102,28 +122,54 @@ pub fn score(corpus: &Path) -> Score {
                     .or(b.recipients.last())
                     .expect("a bounce has at least one recipient");
                 let c = r.classify();
-                (c.category, c.rule, r.recipient.clone(), r.diagnostic.clone())
+                (
+                    c.category,
+                    c.rule,
+                    r.recipient.clone(),
+                    r.diagnostic.clone(),
+                )
             }
         };
-        rows.push(Row { file, rcpt_index, reason, expected, predicted, rule, recipient, diagnostic });
+        rows.push(Row {
+            file,
+            rcpt_index,
+            reason,
+            expected,
+            predicted,
+            rule,
+            recipient,
+            diagnostic,
+        });
     }
     Score { rows }
 }
 
 impl Score {
     pub fn agreement(&self) -> f64 {
-        let right = self.rows.iter().filter(|r| r.expected == r.predicted).count();
+        let right = self
+            .rows
+            .iter()
+            .filter(|r| r.expected == r.predicted)
+            .count();
         right as f64 / self.rows.len() as f64
     }
 
     pub fn recall(&self, category: Category) -> f64 {
-        let relevant: Vec<&Row> = self.rows.iter().filter(|r| r.expected == category).collect();
+        let relevant: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.expected == category)
+            .collect();
         let right = relevant.iter().filter(|r| r.predicted == category).count();
         right as f64 / relevant.len().max(1) as f64
     }
 
     pub fn precision(&self, category: Category) -> f64 {
-        let chosen: Vec<&Row> = self.rows.iter().filter(|r| r.predicted == category).collect();
+        let chosen: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.predicted == category)
+            .collect();
         let right = chosen.iter().filter(|r| r.expected == category).count();
         right as f64 / chosen.len().max(1) as f64
     }
@@ -149,7 +195,10 @@ impl Score {
         for e in Category::ALL {
             out.push_str(&format!("{:<22}", e.as_str()));
             for p in Category::ALL {
-                out.push_str(&format!("{:>10}", counts.get(&(e, p)).copied().unwrap_or(0)));
+                out.push_str(&format!(
+                    "{:>10}",
+                    counts.get(&(e, p)).copied().unwrap_or(0)
+                ));
             }
             out.push_str(&format!(
                 "{:>7.1}%{:>7.1}%\n",

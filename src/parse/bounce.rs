@@ -106,6 +106,61 @@ pub struct Bounce {
 const MAX_DIAGNOSTIC: usize = 2000;
 const MAX_EXPLANATION: usize = 4000;
 
+/// Cheap test: can this message be a bounce, an auto-reply or a feedback report at all?
+/// `false` means [`parse`] would say [`Parsed::NotABounce`]; used to skip MIME decoding of
+/// ordinary mail in large mailboxes. Looks only at the headers [`parse`] decides on (and
+/// for a DSN or feedback part anywhere); an encoded subject is decoded by `parse` instead.
+pub fn may_be_bounce(raw: &[u8]) -> bool {
+    if memchr::memmem::find(raw, b"delivery-status").is_some()
+        || memchr::memmem::find(raw, b"feedback-report").is_some()
+    {
+        return true;
+    }
+    let mut wanted = false;
+    let mut from = String::new();
+    let mut subject = String::new();
+    let mut current: Option<&mut String> = None;
+    for line in raw.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            if let Some(target) = current.as_mut() {
+                target.push_str(&String::from_utf8_lossy(line));
+            }
+            continue;
+        }
+        current = None;
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let name = String::from_utf8_lossy(&line[..colon]).to_ascii_lowercase();
+        let value = String::from_utf8_lossy(&line[colon + 1..]);
+        match name.trim() {
+            "x-failed-recipients" | "auto-submitted" | "x-autoreply" | "x-autorespond" => {
+                wanted = true
+            }
+            "return-path" if value.trim() == "<>" => wanted = true,
+            "precedence" if value.to_ascii_lowercase().contains("auto_reply") => wanted = true,
+            "from" => {
+                from.push_str(&value);
+                current = Some(&mut from);
+            }
+            "subject" => {
+                subject.push_str(&value);
+                current = Some(&mut subject);
+            }
+            _ => {}
+        }
+    }
+    wanted
+        || BOUNCER_FROM.is_match(&from)
+        || subject.contains("=?")
+        || BOUNCE_SUBJECT.is_match(&subject)
+        || AUTO_REPLY_SUBJECT.is_match(&subject)
+}
+
 /// Looks at one raw message (headers and body, no mbox separator).
 pub fn parse(raw: &[u8]) -> Parsed {
     let Some(message) = MessageParser::default().parse(raw) else {
@@ -492,12 +547,10 @@ fn is_service_address(address: &str) -> bool {
 
 fn own_addresses(message: &Message<'_>) -> Vec<String> {
     let mut out = Vec::new();
-    for header in [message.from(), message.to()] {
-        if let Some(list) = header {
-            for addr in list.iter() {
-                if let Some(a) = &addr.address {
-                    out.push(a.to_ascii_lowercase());
-                }
+    for list in [message.from(), message.to()].into_iter().flatten() {
+        for addr in list.iter() {
+            if let Some(a) = &addr.address {
+                out.push(a.to_ascii_lowercase());
             }
         }
     }

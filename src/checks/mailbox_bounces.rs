@@ -556,3 +556,40 @@ const GENERIC_LISTS: [&str; 2] = ["Spamhaus", "DNS blocklist"];
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_denied_is_unknown_with_the_advice() {
+        let error = HostFsError {
+            path: "/var/mail/www-data".into(),
+            kind: HostFsErrorKind::PermissionDenied,
+        };
+        let tally = Tally {
+            unreadable: vec![("/var/mail/www-data".into(), unreadable_reason(&error))],
+            ..Tally::default()
+        };
+        let outcome = outcome(&Params::default(), &["www-data".into()], &tally);
+        assert_eq!(outcome.verdict, Verdict::Unknown);
+        assert!(
+            outcome.summary.contains("run as root or as a member of group mail"),
+            "{}",
+            outcome.summary
+        );
+        assert!(outcome.evidence.iter().any(|e| e.label == "unreadable mailbox"));
+        assert_eq!(outcome.metrics["mailboxes_unreadable"].0, 1.0);
+    }
+
+    #[test]
+    fn defaults_and_validation() {
+        let params: Params = toml::from_str("window = \"24h\"\nwarning = \"~:3\"").unwrap();
+        assert_eq!(params.window, Duration::from_secs(86_400));
+        assert_eq!(params.users[0], "www-data");
+        assert!(params.validate().is_ok());
+        let bad: Params = toml::from_str("users = [\"../etc\"]").unwrap();
+        assert!(bad.validate().is_err());
+        assert!(toml::from_str::<Params>("windw = \"1d\"").is_err());
+    }
+}

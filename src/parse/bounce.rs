@@ -111,47 +111,50 @@ const MAX_EXPLANATION: usize = 4000;
 /// ordinary mail in large mailboxes. Looks only at the headers [`parse`] decides on (and
 /// for a DSN or feedback part anywhere); an encoded subject is decoded by `parse` instead.
 pub fn may_be_bounce(raw: &[u8]) -> bool {
-    if memchr::memmem::find(raw, b"delivery-status").is_some()
-        || memchr::memmem::find(raw, b"feedback-report").is_some()
-    {
+    static DSN: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"delivery-status"));
+    static FEEDBACK: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"feedback-report"));
+    if DSN.find(raw).is_some() || FEEDBACK.find(raw).is_some() {
         return true;
     }
     let mut wanted = false;
     let mut from = String::new();
     let mut subject = String::new();
-    let mut current: Option<&mut String> = None;
+    // 0: none, 1: from, 2: subject (folded continuation lines append to it).
+    let mut current = 0u8;
     for line in raw.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             break;
         }
         if line[0] == b' ' || line[0] == b'\t' {
-            if let Some(target) = current.as_mut() {
-                target.push_str(&String::from_utf8_lossy(line));
+            match current {
+                1 => from.push_str(&String::from_utf8_lossy(line)),
+                2 => subject.push_str(&String::from_utf8_lossy(line)),
+                _ => {}
             }
             continue;
         }
-        current = None;
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
+        current = 0;
+        let Some(colon) = memchr::memchr(b':', line) else {
             continue;
         };
-        let name = String::from_utf8_lossy(&line[..colon]).to_ascii_lowercase();
-        let value = String::from_utf8_lossy(&line[colon + 1..]);
-        match name.trim() {
-            "x-failed-recipients" | "auto-submitted" | "x-autoreply" | "x-autorespond" => {
-                wanted = true
-            }
-            "return-path" if value.trim() == "<>" => wanted = true,
-            "precedence" if value.to_ascii_lowercase().contains("auto_reply") => wanted = true,
-            "from" => {
-                from.push_str(&value);
-                current = Some(&mut from);
-            }
-            "subject" => {
-                subject.push_str(&value);
-                current = Some(&mut subject);
-            }
-            _ => {}
+        let name = line[..colon].trim_ascii();
+        let value = &line[colon + 1..];
+        let is = |wanted: &str| name.eq_ignore_ascii_case(wanted.as_bytes());
+        if is("x-failed-recipients") || is("auto-submitted") || is("x-autoreply") || is("x-autorespond") {
+            wanted = true;
+        } else if is("return-path") {
+            wanted |= value.trim_ascii() == b"<>";
+        } else if is("precedence") {
+            wanted |= value.to_ascii_lowercase().windows(10).any(|w| w == b"auto_reply");
+        } else if is("from") {
+            from.push_str(&String::from_utf8_lossy(value));
+            current = 1;
+        } else if is("subject") {
+            subject.push_str(&String::from_utf8_lossy(value));
+            current = 2;
         }
     }
     wanted

@@ -93,12 +93,22 @@ impl<R: BufRead> MboxReader<R> {
     /// Reads one line into `self.line`, keeping at most `cap` bytes of it (the rest is
     /// consumed and dropped). Returns (bytes consumed, kept whole); 0 at end of file.
     fn read_line_capped(&mut self, cap: usize) -> io::Result<(u64, bool)> {
-        self.line.clear();
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        let result = self.read_line_into(&mut line, cap);
+        self.line = line;
+        result
+    }
+
+    /// Appends one line to `buf`, at most `cap` bytes of it (the rest is consumed and
+    /// dropped). Returns (bytes consumed, kept whole); 0 at end of file.
+    fn read_line_into(&mut self, buf: &mut Vec<u8>, cap: usize) -> io::Result<(u64, bool)> {
+        let start = buf.len();
         let mut consumed: u64 = 0;
         let mut whole = true;
         loop {
             let available = match self.reader.fill_buf() {
-                Ok(buf) => buf,
+                Ok(available) => available,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
@@ -109,11 +119,11 @@ impl<R: BufRead> MboxReader<R> {
                 Some(at) => (at + 1, true),
                 None => (available.len(), false),
             };
-            let room = cap.saturating_sub(self.line.len());
+            let room = cap.saturating_sub(buf.len() - start);
             if take <= room {
-                self.line.extend_from_slice(&available[..take]);
+                buf.extend_from_slice(&available[..take]);
             } else {
-                self.line.extend_from_slice(&available[..room]);
+                buf.extend_from_slice(&available[..room]);
                 whole = false;
             }
             self.reader.consume(take);
@@ -159,7 +169,9 @@ impl<R: BufRead> MboxReader<R> {
         };
         self.started = true;
         self.previous_blank = false;
-        let mut raw = Vec::new();
+        // Lines are read straight into the message buffer (one copy); the last line is
+        // looked at in place to tell a separator.
+        let mut raw = Vec::with_capacity(16 * 1024);
         let mut total: u64 = 0;
         let mut oversize = false;
         loop {
@@ -170,25 +182,26 @@ impl<R: BufRead> MboxReader<R> {
                     .saturating_sub(raw.len())
                     .max(SEPARATOR_CAP)
             };
-            let (n, whole) = self.read_line_capped(cap)?;
+            let start = raw.len();
+            let (n, whole) = self.read_line_into(&mut raw, cap)?;
             if n == 0 {
                 self.finished = true;
                 break;
             }
-            if self.is_separator() {
-                self.pending_separator = Some((self.line_number, Self::envelope_of(&self.line)));
+            let line = &raw[start..];
+            if self.previous_blank && line.starts_with(b"From ") && has_time_of_day(line) {
+                self.pending_separator = Some((self.line_number, Self::envelope_of(line)));
                 self.previous_blank = false;
+                raw.truncate(start);
                 break;
             }
-            self.previous_blank = self.line == b"\n" || self.line == b"\r\n";
+            self.previous_blank = line == b"\n" || line == b"\r\n";
             total += n;
-            if !oversize {
-                if !whole || raw.len() + self.line.len() > self.max_message_bytes {
-                    oversize = true;
-                    raw = Vec::new();
-                } else {
-                    raw.extend_from_slice(&self.line);
-                }
+            if oversize {
+                raw.truncate(start);
+            } else if !whole || raw.len() > self.max_message_bytes {
+                oversize = true;
+                raw = Vec::new();
             }
         }
         if oversize {

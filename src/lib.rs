@@ -11,6 +11,7 @@ pub mod checks;
 pub mod classify;
 pub mod cli;
 pub mod definition;
+pub mod dns;
 pub mod engine;
 pub mod fleet;
 pub mod hostfs;

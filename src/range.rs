@@ -194,6 +194,78 @@ mod tests {
         }
     }
 
+    /// The grammar of the guidelines' table, value by value at and around each endpoint.
+    #[test]
+    fn whole_grammar_at_the_endpoints() {
+        // (range, values that alert, values that do not)
+        let table: [(&str, &[f64], &[f64]); 9] = [
+            ("10", &[-0.001, 10.001, 1e9], &[0.0, 5.0, 10.0]),
+            (
+                "10:",
+                &[9.999, -1.0, f64::NEG_INFINITY],
+                &[10.0, 11.0, 1e12],
+            ),
+            ("~:10", &[10.001, 1e12], &[10.0, 0.0, -1e12]),
+            ("10:20", &[9.999, 20.001, 0.0], &[10.0, 15.0, 20.0]),
+            ("@10:20", &[10.0, 15.0, 20.0], &[9.999, 20.001, 0.0]),
+            ("@10", &[0.0, 10.0], &[-0.001, 10.001]),
+            ("@~:0", &[0.0, -5.0], &[0.001]),
+            ("0", &[0.001, -0.001], &[0.0]),
+            ("~:", &[], &[-1e12, 0.0, 1e12]),
+        ];
+        for (text, alerting, quiet) in table {
+            let range = r(text);
+            for value in alerting {
+                assert!(range.alerts(*value), "{text} should alert on {value}");
+            }
+            for value in quiet {
+                assert!(!range.alerts(*value), "{text} should not alert on {value}");
+            }
+        }
+    }
+
+    #[test]
+    fn whitespace_decimals_and_equal_ends() {
+        assert_eq!(r(" 5 "), r("5"));
+        assert!(!r("2.5:2.5").alerts(2.5));
+        assert!(r("2.5:2.5").alerts(2.6));
+        assert!(r("@-1.5:1.5").alerts(0.0));
+        assert!(!r("-1.5:").alerts(-1.5));
+        assert_eq!(r("5").start, 0.0);
+        assert_eq!(r("~:5").start, f64::NEG_INFINITY);
+        assert_eq!(r("5:").end, f64::INFINITY);
+    }
+
+    #[test]
+    fn more_errors_are_rejected() {
+        for bad in [
+            "-", "10:5", "@20:10", "~:~", "5:~", "@", "1..2", "1,5", "0x10", "10 20", "NaN",
+            "-inf:0", "1e400", "@@1", "~10",
+        ] {
+            assert!(bad.parse::<Range>().is_err(), "{bad:?} accepted");
+        }
+        // An empty start is 0, as in the C library (":5" = "0:5", "@:" = "@0:").
+        assert!(!r(":5").alerts(0.0));
+        assert!(r(":5").alerts(-1.0));
+    }
+
+    #[test]
+    fn deserialises_from_numbers_and_strings() {
+        #[derive(serde::Deserialize)]
+        struct T {
+            a: Range,
+            b: Range,
+        }
+        let t: T = toml::from_str(
+            "a = 10
+b = \"@1:2\"",
+        )
+        .unwrap();
+        assert_eq!(t.a.to_string(), "10");
+        assert_eq!(t.b.to_string(), "@1:2");
+        assert!(toml::from_str::<T>("a = \"10:5\"\nb = 1").is_err());
+    }
+
     #[test]
     fn displays_canonically() {
         for text in ["10", "10:", "~:10", "10:20", "@10:20", "@0:5", "~:"] {

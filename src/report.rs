@@ -265,7 +265,10 @@ pub fn overall_summary(results: &[CheckResult]) -> String {
         return "no check applied to this host".to_string();
     }
     if status == Status::Ok {
-        return format!("all {} checks passed", counted.len());
+        return match counted.len() {
+            1 => format!("the only applicable check passed: {}", counted[0].summary),
+            n => format!("all {n} checks passed"),
+        };
     }
     let mut worst: Vec<&CheckResult> = counted.into_iter().filter(|r| r.status == status).collect();
     worst.sort_by(|a, b| a.id.cmp(&b.id));

@@ -89,11 +89,11 @@ impl Params {
     /// Cross-field validation once the types are right: `Err((field, message))`.
     pub fn validate(&self) -> Result<(), (String, String)> {
         match self {
+            Params::Fcrdns(params) => params.validate(),
+            Params::Dnsbl(params) => params.validate(),
             Params::MailboxBounces(params) => params.validate(),
             Params::Mta(_)
             | Params::TcpWrappers(_)
-            | Params::Fcrdns(_)
-            | Params::Dnsbl(_)
             | Params::Maillog(_) => Ok(()),
         }
     }

@@ -9,6 +9,7 @@ pub mod duration;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -84,7 +85,7 @@ struct Source<'a> {
 impl Source<'_> {
     fn error(
         &self,
-        span: Option<std::ops::Range<usize>>,
+        span: Option<Range<usize>>,
         field: Option<&str>,
         message: impl Into<String>,
     ) -> DefinitionError {
@@ -156,9 +157,13 @@ fn parse_check(
         return Err(source.error(Some(span), Some("check"), "expected a table"));
     };
     let kind = read_kind(source, &table, span.clone())?;
+    let fields = FieldSpans::of(&table);
     let (common_table, params_table) = split_common(table);
 
-    let common: CommonFields = deserialize_table(source, common_table, span.clone())?;
+    let common: CommonFields = CommonFields::deserialize(toml::de::Deserializer::from(
+        Spanned::new(span.clone(), common_table),
+    ))
+    .map_err(|e| fields.error(source, &e, &span, kind))?;
     let id = common.id.get_ref().clone();
     if !valid_id(&id) {
         return Err(source.error(
@@ -173,17 +178,11 @@ fn parse_check(
         kind,
         toml::de::Deserializer::from(Spanned::new(span.clone(), params_table)),
     )
-    .map_err(|e| {
-        let field = field_of(e.message());
-        let mut message = e.message().trim().to_string();
-        if message.starts_with("unknown field") {
-            message.push_str(&format!(" (common fields: {})", COMMON_FIELDS.join(", ")));
-        }
-        source.error(e.span().or(Some(span.clone())), field.as_deref(), message)
+    .map_err(|e| fields.error(source, &e, &span, kind))?;
+    params.validate().map_err(|(field, message)| {
+        let at = fields.value_span(&field).unwrap_or(span.clone());
+        source.error(Some(at), Some(&field), message)
     })?;
-    params
-        .validate()
-        .map_err(|(field, message)| source.error(Some(span.clone()), Some(&field), message))?;
     let (line, _) = line_column(source.text, span.start);
     Ok(CheckDefinition {
         id,
@@ -200,7 +199,7 @@ fn parse_check(
 fn read_kind(
     source: &Source<'_>,
     table: &DeTable<'_>,
-    span: std::ops::Range<usize>,
+    span: Range<usize>,
 ) -> Result<Kind, DefinitionError> {
     let Some(value) = table.get("kind") else {
         return Err(source.error(Some(span), Some("kind"), "missing field `kind`"));
@@ -238,23 +237,62 @@ fn split_common(table: DeTable<'_>) -> (DeTable<'_>, DeTable<'_>) {
     (common, params)
 }
 
-fn deserialize_table<'a, T: Deserialize<'a>>(
-    source: &Source<'_>,
-    table: DeTable<'a>,
-    span: std::ops::Range<usize>,
-) -> Result<T, DefinitionError> {
-    T::deserialize(toml::de::Deserializer::from(Spanned::new(
-        span.clone(),
-        table,
-    )))
-    .map_err(|e| {
-        let field = field_of(e.message());
-        source.error(
-            e.span().or(Some(span)),
-            field.as_deref(),
-            e.message().trim().to_string(),
-        )
-    })
+/// The spans of a check table's top-level fields, to name the field an error is about.
+struct FieldSpans {
+    fields: Vec<(String, Range<usize>, Range<usize>)>,
+}
+
+impl FieldSpans {
+    fn of(table: &DeTable<'_>) -> FieldSpans {
+        let fields = table
+            .iter()
+            .map(|(key, value)| (key.get_ref().to_string(), key.span(), value.span()))
+            .collect();
+        FieldSpans { fields }
+    }
+
+    fn value_span(&self, name: &str) -> Option<Range<usize>> {
+        self.fields
+            .iter()
+            .find(|(key, _, _)| key == name)
+            .map(|(_, _, value)| value.clone())
+    }
+
+    /// The field whose key or value holds the error's position.
+    fn field_at(&self, at: &Range<usize>) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|(_, key, value)| {
+                (value.start <= at.start && at.start < value.end.max(value.start + 1))
+                    || key.start == at.start
+            })
+            .map(|(key, _, _)| key.clone())
+    }
+
+    /// A deserialisation error as a definition error naming its field.
+    fn error(
+        &self,
+        source: &Source<'_>,
+        error: &toml::de::Error,
+        check_span: &Range<usize>,
+        kind: Kind,
+    ) -> DefinitionError {
+        let at = error.span();
+        let field =
+            field_of(error.message()).or_else(|| at.as_ref().and_then(|at| self.field_at(at)));
+        let mut message = error.message().trim().to_string();
+        if message.starts_with("unknown field") {
+            if message.contains("there are no fields") {
+                message = format!(
+                    "unknown field `{}`: kind `{}` takes no parameters",
+                    field.as_deref().unwrap_or("?"),
+                    kind.as_str()
+                );
+            }
+            message.push_str(&format!(" (common fields: {})", COMMON_FIELDS.join(", ")));
+        }
+        source.error(at.or(Some(check_span.clone())), field.as_deref(), message)
+    }
 }
 
 /// Pulls the field name out of serde's messages ("missing field `x`", "unknown field `x`").
@@ -420,6 +458,14 @@ mod tests {
         let text = HEADER.replace("severity = \"critical\"", "severity = 3");
         let err = parse_profile("p.toml", &text).unwrap_err();
         assert_eq!(err.line, 4, "{err}");
+        assert_eq!(err.field.as_deref(), Some("severity"), "{err}");
+        let text = HEADER.replace("title = \"t\"", "title = [1, 2]");
+        let err = parse_profile("p.toml", &text).unwrap_err();
+        assert_eq!(
+            (err.line, err.field.as_deref()),
+            (5, Some("title")),
+            "{err}"
+        );
         let text = HEADER.replace("severity = \"critical\"", "severity = \"fatal\"");
         let err = parse_profile("p.toml", &text).unwrap_err();
         assert!(err.message.contains("fatal"), "{err}");

@@ -47,7 +47,8 @@ pub struct Context {
 }
 
 /// Keeps the definitions selected by `--only`/`--skip` (each matching an id or a kind).
-/// Fails when a selector matches nothing, so that a typo is not a silent green.
+/// An `--only` that matches nothing fails, so that a typo is not a silent green; a `--skip`
+/// that matches nothing is harmless (the check runs) and lets scripts share options.
 pub fn select(
     definitions: Vec<CheckDefinition>,
     only: &[String],
@@ -56,11 +57,11 @@ pub fn select(
     let matches = |definition: &CheckDefinition, selector: &str| {
         definition.id == selector || definition.kind.as_str() == selector
     };
-    for selector in only.iter().chain(skip) {
+    for selector in only {
         if !definitions.iter().any(|d| matches(d, selector)) {
             let known: Vec<&str> = definitions.iter().map(|d| d.id.as_str()).collect();
             return Err(format!(
-                "--only/--skip {selector:?} matches no check id or kind of the profile (ids: {})",
+                "--only {selector:?} matches no check id or kind of the profile (ids: {})",
                 known.join(", ")
             ));
         }
@@ -95,7 +96,25 @@ pub fn run(definitions: Vec<CheckDefinition>, options: &RunOptions) -> Result<Re
         nameservers: options.nameservers.clone(),
         egress_ips: options.egress_ips.clone(),
     };
-    let facts = facts::gather(&fs, &processes, &fact_options);
+    let mut facts = facts::gather(&fs, &processes, &fact_options);
+    // Asynchronous facts: the egress IP, when a DNS check needs it and --egress-ip did not give it.
+    if facts.egress_ips.is_empty()
+        && let Some((methods, settings)) = crate::dns::egress::plan(&definitions)
+    {
+        let bound = crate::dns::egress::discovery_bound(&methods, settings)
+            .min(deadline.saturating_duration_since(Instant::now()));
+        let live = fs.is_live();
+        let discovery = crate::dns::egress::discover(&mut facts, live, &methods, settings);
+        if runtime
+            .block_on(async { tokio::time::timeout(bound, discovery).await })
+            .is_err()
+        {
+            facts.egress_ip_method = "unknown".to_string();
+            facts
+                .notes
+                .push("egress IP: discovery did not finish in time".to_string());
+        }
+    }
     let context = Arc::new(Context {
         fs,
         facts,
@@ -169,34 +188,64 @@ async fn run_one(
     run_timeout: Option<Duration>,
 ) -> CheckResult {
     let started = Instant::now();
-    let own_limit = definition.timeout.unwrap_or(DEFAULT_CHECK_TIMEOUT);
     let remaining = context.deadline.saturating_duration_since(started);
-    let (limit, limit_name) = if remaining < own_limit {
-        (
-            remaining,
-            run_timeout
-                .map(|_| "the run's --timeout")
-                .unwrap_or("the run's deadline"),
-        )
-    } else {
-        (own_limit, "its timeout")
-    };
+    let limit = TimeLimit::for_check(definition.timeout, remaining, run_timeout);
     let work = checks::run(definition.params.clone(), context);
-    let outcome = match tokio::time::timeout(limit, work).await {
+    let outcome = guarded(work, &limit).await;
+    finish(&definition, outcome, started.elapsed())
+}
+
+/// How long one check may take, and how to say it when it overruns.
+#[derive(Debug, Clone, PartialEq)]
+struct TimeLimit {
+    duration: Duration,
+    overrun: String,
+}
+
+impl TimeLimit {
+    /// The check's own timeout, unless less of the run's deadline remains.
+    fn for_check(
+        own: Option<Duration>,
+        remaining: Duration,
+        run_timeout: Option<Duration>,
+    ) -> Self {
+        let own = own.unwrap_or(DEFAULT_CHECK_TIMEOUT);
+        if remaining < own {
+            let overrun = match run_timeout {
+                Some(total) => format!(
+                    "did not finish within {} (the run's --timeout)",
+                    format_duration(total)
+                ),
+                None => "did not finish before the run's deadline".to_string(),
+            };
+            TimeLimit {
+                duration: remaining,
+                overrun,
+            }
+        } else {
+            TimeLimit {
+                duration: own,
+                overrun: format!(
+                    "did not finish within {} (its timeout)",
+                    format_duration(own)
+                ),
+            }
+        }
+    }
+}
+
+/// Awaits a check under its time limit; a panic or an overrun becomes `unknown`.
+async fn guarded<F>(work: F, limit: &TimeLimit) -> Outcome
+where
+    F: std::future::Future<Output = Result<Outcome, String>>,
+{
+    match tokio::time::timeout(limit.duration, work).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(panic)) => Outcome::unknown(format!(
-            "the check failed internally and could not decide: {panic}"
+            "the check failed internally and could not decide ({panic})"
         )),
-        Err(_) => {
-            let shown = match (limit_name, run_timeout) {
-                ("its timeout", _) => format_duration(limit),
-                (_, Some(total)) => format_duration(total),
-                _ => format_duration(limit),
-            };
-            Outcome::unknown(format!("did not finish within {shown} ({limit_name})"))
-        }
-    };
-    finish(&definition, outcome, started.elapsed())
+        Err(_) => Outcome::unknown(limit.overrun.clone()),
+    }
 }
 
 /// Turns a check's outcome into its result: identity, status by severity, remediation.
@@ -245,5 +294,85 @@ pub fn panic_message(error: tokio::task::JoinError) -> String {
         format!("panic: {text}")
     } else {
         "panic".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_panicking_check_becomes_unknown() {
+        let limit = TimeLimit::for_check(None, Duration::from_secs(60), None);
+        let outcome = runtime().block_on(guarded(
+            async {
+                tokio::task::spawn_blocking(|| -> Outcome { panic!("boom") })
+                    .await
+                    .map_err(panic_message)
+            },
+            &limit,
+        ));
+        assert_eq!(outcome.verdict, Verdict::Unknown);
+        assert!(
+            outcome.summary.contains("panic: boom"),
+            "{}",
+            outcome.summary
+        );
+    }
+
+    #[test]
+    fn an_overrunning_check_becomes_unknown_in_time() {
+        let limit = TimeLimit::for_check(
+            Some(Duration::from_secs(30)),
+            Duration::from_millis(50),
+            Some(Duration::from_secs(2)),
+        );
+        let started = Instant::now();
+        let outcome = runtime().block_on(guarded(
+            async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok(Outcome::pass("too late"))
+            },
+            &limit,
+        ));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(outcome.verdict, Verdict::Unknown);
+        assert_eq!(
+            outcome.summary,
+            "did not finish within 2s (the run's --timeout)"
+        );
+    }
+
+    #[test]
+    fn the_check_timeout_applies_when_shorter_than_the_deadline() {
+        let limit = TimeLimit::for_check(
+            Some(Duration::from_secs(5)),
+            Duration::from_secs(60),
+            Some(Duration::from_secs(60)),
+        );
+        assert_eq!(limit.duration, Duration::from_secs(5));
+        assert_eq!(limit.overrun, "did not finish within 5s (its timeout)");
+    }
+
+    #[test]
+    fn selection_by_id_or_kind_and_typos_are_errors() {
+        let definitions = crate::definition::load_profiles(&[]).unwrap();
+        let only_mta = select(definitions.clone(), &["mta".into()], &[]).unwrap();
+        assert!(
+            only_mta
+                .iter()
+                .all(|d| d.kind.as_str() == "mta" || d.id == "mta")
+        );
+        let skipped = select(definitions.clone(), &[], &["tcp_wrappers".into()]).unwrap();
+        assert!(skipped.iter().all(|d| d.kind.as_str() != "tcp_wrappers"));
+        let err = select(definitions, &["mtaa".into()], &[]).unwrap_err();
+        assert!(err.contains("mtaa"), "{err}");
     }
 }

@@ -14,7 +14,16 @@ fn story_root() -> std::path::PathBuf {
 /// Runs the check on a root; returns (exit code, the JSON report's only result).
 fn run(root: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let output = Command::new(env!("CARGO_BIN_EXE_mailaudit"))
-        .args(["run", "--only", "mailbox_bounces", "--format", "json", "--now", NOW, "--root"])
+        .args([
+            "run",
+            "--only",
+            "mailbox_bounces",
+            "--format",
+            "json",
+            "--now",
+            NOW,
+            "--root",
+        ])
         .arg(root)
         .args(extra)
         .output()
@@ -80,7 +89,12 @@ fn story_host_names_the_spamhaus_pbl_and_fails_critical() {
     assert_eq!(pbl["data"]["remote_mta"], "mx1.mailhost.example");
     assert_eq!(pbl["data"]["date"], "2026-12-02T14:40:19Z");
     assert_eq!(pbl["source"], "/var/mail/www-data:125");
-    assert!(result["remediation"].as_str().unwrap().contains("smarthost"));
+    assert!(
+        result["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("smarthost")
+    );
 }
 
 #[test]
@@ -96,7 +110,16 @@ fn redaction_masks_recipients_and_subjects() {
 fn window_excludes_everything_older() {
     // Relative to 2027 every bounce of the story is old.
     let output = Command::new(env!("CARGO_BIN_EXE_mailaudit"))
-        .args(["run", "--only", "mailbox_bounces", "--format", "json", "--now", "2027-03-01T00:00:00Z", "--root"])
+        .args([
+            "run",
+            "--only",
+            "mailbox_bounces",
+            "--format",
+            "json",
+            "--now",
+            "2027-03-01T00:00:00Z",
+            "--root",
+        ])
         .arg(story_root())
         .output()
         .unwrap();
@@ -111,16 +134,30 @@ fn window_excludes_everything_older() {
 fn other_failures_are_compared_with_the_thresholds() {
     let mut mbox = String::new();
     for i in 0..6 {
-        mbox.push_str(&user_unknown_bounce(3, &format!("gone{i}@customer.example")));
+        mbox.push_str(&user_unknown_bounce(
+            3,
+            &format!("gone{i}@customer.example"),
+        ));
     }
     let root = host_with_mailbox("www-data", mbox.as_bytes());
     let (code, result) = run(root.path(), &[]);
-    assert_eq!((code, result["status"].as_str()), (1, Some("warning")), "{result:#}");
+    assert_eq!(
+        (code, result["status"].as_str()),
+        (1, Some("warning")),
+        "{result:#}"
+    );
     assert_eq!(metric(&result, "failures_recipient"), 6.0);
 
-    let root = host_with_mailbox("www-data", user_unknown_bounce(3, "gone@customer.example").as_bytes());
+    let root = host_with_mailbox(
+        "www-data",
+        user_unknown_bounce(3, "gone@customer.example").as_bytes(),
+    );
     let (code, result) = run(root.path(), &[]);
-    assert_eq!((code, result["status"].as_str()), (0, Some("ok")), "{result:#}");
+    assert_eq!(
+        (code, result["status"].as_str()),
+        (0, Some("ok")),
+        "{result:#}"
+    );
 }
 
 #[test]
@@ -128,7 +165,10 @@ fn no_mailbox_is_ok_and_says_so() {
     let root = tempfile::tempdir().unwrap();
     let (code, result) = run(root.path(), &[]);
     assert_eq!(code, 0);
-    assert!(result["summary"].as_str().unwrap().contains("no mailbox"), "{result:#}");
+    assert!(
+        result["summary"].as_str().unwrap().contains("no mailbox"),
+        "{result:#}"
+    );
 }
 
 #[test]
@@ -143,7 +183,11 @@ fn hostile_mailbox_is_read_without_panic_and_skips_are_counted() {
     // Malformed MIME: a report with a boundary that never comes.
     mbox.extend_from_slice(b"From MAILER-DAEMON Thu Dec  3 03:00:00 2026\nFrom: MAILER-DAEMON@web.example\nSubject: Returned mail\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"nope\n\n--wrong\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; z@customer.example\nStatus: 5.7.1\nDiagnostic-Code: smtp; 554 5.7.1 Client host [203.0.113.25] blocked using bl.spamcop.net\n\n");
     // A CRLF bounce at the end.
-    mbox.extend_from_slice(user_unknown_bounce(3, "crlf@customer.example").replace('\n', "\r\n").as_bytes());
+    mbox.extend_from_slice(
+        user_unknown_bounce(3, "crlf@customer.example")
+            .replace('\n', "\r\n")
+            .as_bytes(),
+    );
     let root = host_with_mailbox("www-data", &mbox);
     let (code, result) = run(root.path(), &[]);
     assert_eq!(code, 2, "{result:#}");
@@ -178,7 +222,10 @@ fn mailbox_appended_to_while_read() {
     let root = host_with_mailbox("www-data", mbox.as_bytes());
     let path = root.path().join("var/mail/www-data");
     let writer = std::thread::spawn(move || {
-        let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         for i in 0..2000 {
             // Half-written messages too: the reader may see any prefix.
             let text = user_unknown_bounce(3, &format!("late{i}@customer.example"));

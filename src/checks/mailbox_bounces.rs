@@ -574,11 +574,18 @@ mod tests {
         let outcome = outcome(&Params::default(), &["www-data".into()], &tally);
         assert_eq!(outcome.verdict, Verdict::Unknown);
         assert!(
-            outcome.summary.contains("run as root or as a member of group mail"),
+            outcome
+                .summary
+                .contains("run as root or as a member of group mail"),
             "{}",
             outcome.summary
         );
-        assert!(outcome.evidence.iter().any(|e| e.label == "unreadable mailbox"));
+        assert!(
+            outcome
+                .evidence
+                .iter()
+                .any(|e| e.label == "unreadable mailbox")
+        );
         assert_eq!(outcome.metrics["mailboxes_unreadable"].0, 1.0);
     }
 

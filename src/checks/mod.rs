@@ -92,9 +92,7 @@ impl Params {
             Params::Fcrdns(params) => params.validate(),
             Params::Dnsbl(params) => params.validate(),
             Params::MailboxBounces(params) => params.validate(),
-            Params::Mta(_)
-            | Params::TcpWrappers(_)
-            | Params::Maillog(_) => Ok(()),
+            Params::Mta(_) | Params::TcpWrappers(_) | Params::Maillog(_) => Ok(()),
         }
     }
 }

@@ -143,12 +143,19 @@ pub fn may_be_bounce(raw: &[u8]) -> bool {
         let name = line[..colon].trim_ascii();
         let value = &line[colon + 1..];
         let is = |wanted: &str| name.eq_ignore_ascii_case(wanted.as_bytes());
-        if is("x-failed-recipients") || is("auto-submitted") || is("x-autoreply") || is("x-autorespond") {
+        if is("x-failed-recipients")
+            || is("auto-submitted")
+            || is("x-autoreply")
+            || is("x-autorespond")
+        {
             wanted = true;
         } else if is("return-path") {
             wanted |= value.trim_ascii() == b"<>";
         } else if is("precedence") {
-            wanted |= value.to_ascii_lowercase().windows(10).any(|w| w == b"auto_reply");
+            wanted |= value
+                .to_ascii_lowercase()
+                .windows(10)
+                .any(|w| w == b"auto_reply");
         } else if is("from") {
             from.push_str(&String::from_utf8_lossy(value));
             current = 1;

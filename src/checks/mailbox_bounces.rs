@@ -339,7 +339,13 @@ fn evidence_of(found: &Found) -> Evidence {
 }
 
 fn outcome(params: &Params, users: &[String], tally: &Tally) -> Outcome {
-    let window = format_duration(params.window);
+    // "7d" reads better than "1w" next to the `window = "7d"` an operator wrote.
+    let window = match params.window.as_secs() {
+        secs if secs > 0 && secs % 86_400 == 0 && params.window.subsec_nanos() == 0 => {
+            format!("{}d", secs / 86_400)
+        }
+        _ => format_duration(params.window),
+    };
     let host = count(tally, Category::HostReputation);
     let other: u64 = [
         Category::SenderPolicy,

@@ -91,10 +91,8 @@ impl Params {
         match self {
             Params::Fcrdns(params) => params.validate(),
             Params::Dnsbl(params) => params.validate(),
-            Params::Mta(_)
-            | Params::TcpWrappers(_)
-            | Params::MailboxBounces(_)
-            | Params::Maillog(_) => Ok(()),
+            Params::MailboxBounces(params) => params.validate(),
+            Params::Mta(_) | Params::TcpWrappers(_) | Params::Maillog(_) => Ok(()),
         }
     }
 }

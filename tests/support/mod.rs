@@ -1,3 +1,4 @@
 //! Test support shared by integration tests.
 
+pub mod bounce_score;
 pub mod dns_server;

@@ -55,7 +55,7 @@ const USAGE: &str = "check_mailaudit [-v] [-t SECS] [-w RANGE] [-c RANGE] [--met
                   maillog_bounced, or a metric name such as bounced), or else to the count of \
                   the count-based checks selected with --only (dnsbl: zones_listed, maillog: bounced, \
                   mailbox_bounces: bounces).\n\
-                  More: docs/nagios.md."
+                  More: the 'Nagios and Icinga' section of README.md."
 )]
 pub struct PluginArgs {
     /// More long output (up to -vvv): every evidence and the fix, then the facts and the

@@ -418,6 +418,27 @@ fn read_noted(
     result
 }
 
+/// Reads the configuration file an MTA cannot work without; when it is missing or
+/// unreadable, records why in `config_error` (`consequence` says what a missing file means).
+fn read_required(
+    fs: &HostFs,
+    path: &str,
+    facts: &mut MtaFacts,
+    consequence: &str,
+) -> Option<String> {
+    match read_noted(fs, path, facts) {
+        Ok(Some(text)) => Some(text),
+        Ok(None) => {
+            facts.config_error = Some(format!("{path}: no such file{consequence}"));
+            None
+        }
+        Err(e) => {
+            facts.config_error = Some(e.to_string());
+            None
+        }
+    }
+}
+
 fn line_text(text: &str, line: usize) -> String {
     let raw = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
     crate::text::truncate(raw.trim(), 300).into_owned()
@@ -460,16 +481,8 @@ fn read_configuration(fs: &HostFs, kind: &str, facts: &mut MtaFacts) {
 
 fn read_postfix(fs: &HostFs, facts: &mut MtaFacts) {
     let path = "/etc/postfix/main.cf";
-    let text = match read_noted(fs, path, facts) {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            facts.config_error = Some(format!("{path}: no such file (Postfix will not run)"));
-            return;
-        }
-        Err(e) => {
-            facts.config_error = Some(e.to_string());
-            return;
-        }
+    let Some(text) = read_required(fs, path, facts, " (Postfix will not run)") else {
+        return;
     };
     let cf = parse::postfix_main_cf(&text);
     match cf.get("relayhost") {
@@ -630,16 +643,8 @@ fn read_exim(fs: &HostFs, facts: &mut MtaFacts) {
             return;
         }
     }
-    let text = match read_noted(fs, debconf_path, facts) {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            facts.config_error = Some(format!("{debconf_path}: no such file"));
-            return;
-        }
-        Err(e) => {
-            facts.config_error = Some(e.to_string());
-            return;
-        }
+    let Some(text) = read_required(fs, debconf_path, facts, "") else {
+        return;
     };
     let conf = parse::exim_debconf(&text);
     match &conf.configtype {
@@ -756,18 +761,13 @@ fn read_opensmtpd(fs: &HostFs, facts: &mut MtaFacts) {
 
 fn read_msmtp(fs: &HostFs, facts: &mut MtaFacts) {
     let path = "/etc/msmtprc";
-    let text = match read_noted(fs, path, facts) {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            facts.config_error = Some(format!(
-                "{path}: no such file (msmtp needs a relay host to send anything)"
-            ));
-            return;
-        }
-        Err(e) => {
-            facts.config_error = Some(e.to_string());
-            return;
-        }
+    let Some(text) = read_required(
+        fs,
+        path,
+        facts,
+        " (msmtp needs a relay host to send anything)",
+    ) else {
+        return;
     };
     match parse::msmtprc_default_account(&text) {
         Some(account) => {
@@ -791,18 +791,8 @@ fn read_msmtp(fs: &HostFs, facts: &mut MtaFacts) {
 
 fn read_nullmailer(fs: &HostFs, facts: &mut MtaFacts) {
     let path = "/etc/nullmailer/remotes";
-    let text = match read_noted(fs, path, facts) {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            facts.config_error = Some(format!(
-                "{path}: no such file (nullmailer has nowhere to send)"
-            ));
-            return;
-        }
-        Err(e) => {
-            facts.config_error = Some(e.to_string());
-            return;
-        }
+    let Some(text) = read_required(fs, path, facts, " (nullmailer has nowhere to send)") else {
+        return;
     };
     match parse::nullmailer_remotes(&text).first() {
         Some(remote) => {
@@ -838,16 +828,8 @@ fn read_nullmailer(fs: &HostFs, facts: &mut MtaFacts) {
 
 fn read_ssmtp(fs: &HostFs, facts: &mut MtaFacts) {
     let path = "/etc/ssmtp/ssmtp.conf";
-    let text = match read_noted(fs, path, facts) {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            facts.config_error = Some(format!("{path}: no such file"));
-            return;
-        }
-        Err(e) => {
-            facts.config_error = Some(e.to_string());
-            return;
-        }
+    let Some(text) = read_required(fs, path, facts, "") else {
+        return;
     };
     let settings = parse::key_equals_value(&text);
     match settings.get("mailhub") {

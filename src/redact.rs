@@ -23,6 +23,14 @@ pub fn text(text: &str) -> String {
 /// Redacts a whole report in place.
 pub fn report(report: &mut Report) {
     report.summary = text(&report.summary);
+    // Facts carry addresses too (PHP `sendmail_path -f sender@…`): redact every string,
+    // through the serialised form so that fields added later are covered as well.
+    if let Ok(mut facts) = serde_json::to_value(&report.facts) {
+        redact_value(&mut facts);
+        if let Ok(redacted) = serde_json::from_value(facts) {
+            report.facts = redacted;
+        }
+    }
     for result in &mut report.results {
         result.summary = text(&result.summary);
         for evidence in &mut result.evidence {

@@ -192,3 +192,28 @@ fn status_code(status: &str) -> i32 {
         _ => 3,
     }
 }
+
+#[test]
+fn redact_masks_addresses_in_evidence_and_facts() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/hosts/story-sendmail");
+    let output = mailaudit(&[
+        "run",
+        "--root",
+        root,
+        "--skip",
+        "dnsbl",
+        "--skip",
+        "fcrdns",
+        "--format",
+        "json",
+        "--now",
+        "2026-12-04T12:00:00Z",
+        "--redact",
+    ]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    // The story's mailbox, log and PHP settings name these people and senders.
+    for local_part in ["anna@", "x@customer", "noreply@", "www-data@"] {
+        assert!(!text.contains(local_part), "{local_part} left in:\n{text}");
+    }
+    assert!(text.contains("…@customer.example"), "domains are kept");
+}

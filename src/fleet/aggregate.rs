@@ -343,20 +343,8 @@ impl Collector {
                 hosts,
             })
             .collect();
-        findings.sort_by(|a, b| {
-            b.hosts
-                .cmp(&a.hosts)
-                .then_with(|| b.status.cmp(&a.status))
-                .then_with(|| {
-                    checks[a.check as usize]
-                        .id
-                        .cmp(&checks[b.check as usize].id)
-                })
-                .then_with(|| a.text.cmp(&b.text))
-        });
-        // Checks in a stable order: by id.
-        let mut check_order: Vec<u32> = (0..checks.len() as u32).collect();
-        check_order.sort_by(|a, b| checks[*a as usize].id.cmp(&checks[*b as usize].id));
+        rank_findings(&mut findings, &checks);
+        let check_order = check_order(&checks);
 
         Fleet {
             options,
@@ -510,6 +498,28 @@ impl Fleet {
 }
 
 /// Worst of the statuses, as [`crate::report::overall_status`] decides it.
+/// Most widespread findings first, then the gravest, then by check id and text.
+pub(crate) fn rank_findings(findings: &mut [Finding], checks: &[CheckInfo]) {
+    findings.sort_by(|a, b| {
+        b.hosts
+            .cmp(&a.hosts)
+            .then_with(|| b.status.cmp(&a.status))
+            .then_with(|| {
+                checks[a.check as usize]
+                    .id
+                    .cmp(&checks[b.check as usize].id)
+            })
+            .then_with(|| a.text.cmp(&b.text))
+    });
+}
+
+/// Check indexes in a stable order: by id.
+pub(crate) fn check_order(checks: &[CheckInfo]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..checks.len() as u32).collect();
+    order.sort_by(|a, b| checks[*a as usize].id.cmp(&checks[*b as usize].id));
+    order
+}
+
 pub fn worst(statuses: impl Iterator<Item = Status>) -> Status {
     statuses
         .filter(|s| *s != Status::Skipped)

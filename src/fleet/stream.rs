@@ -11,8 +11,8 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 use super::aggregate::{
-    CheckFigures, CheckInfo, Finding, Fleet, Group, MissingHost, Options, fact_value, host_terms,
-    normalise_summary, worst,
+    CheckFigures, CheckInfo, Finding, Fleet, Group, MissingHost, Options, check_order, fact_value,
+    host_terms, normalise_summary, rank_findings, worst,
 };
 use super::baseline::{self, Baseline, Changes};
 use super::input::{self, Accept, HostReport, InputFiles, InputProblem, Item, Location};
@@ -275,12 +275,7 @@ pub fn run(
                 .or_insert_with(|| "expected, but no report found".to_string());
         }
     }
-    let mut check_order: Vec<u32> = (0..tally.checks.len() as u32).collect();
-    check_order.sort_by(|a, b| {
-        tally.checks[*a as usize]
-            .id
-            .cmp(&tally.checks[*b as usize].id)
-    });
+    let check_order = check_order(&tally.checks);
     let mut findings: Vec<Finding> = tally
         .findings
         .into_iter()
@@ -291,18 +286,7 @@ pub fn run(
             hosts,
         })
         .collect();
-    let checks = &tally.checks;
-    findings.sort_by(|a, b| {
-        b.hosts
-            .cmp(&a.hosts)
-            .then_with(|| b.status.cmp(&a.status))
-            .then_with(|| {
-                checks[a.check as usize]
-                    .id
-                    .cmp(&checks[b.check as usize].id)
-            })
-            .then_with(|| a.text.cmp(&b.text))
-    });
+    rank_findings(&mut findings, &tally.checks);
     let changes = baseline.map(|b| Changes {
         baseline_hosts: b.host_count,
         total: tally.changes_total.clone(),

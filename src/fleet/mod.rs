@@ -15,12 +15,12 @@ pub mod junit;
 pub mod markdown;
 pub mod stream;
 
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+use crate::output::AtomicFile;
 use crate::report::Status;
 use aggregate::{Collector, Fleet, Options};
 use baseline::{Baseline, Changes};
@@ -346,84 +346,45 @@ fn run_report(args: &ReportArgs) -> Result<i32, String> {
     Ok(0)
 }
 
-/// Where the report goes: standard output, or a temporary file renamed over `--output`
-/// when complete (same rule as [`crate::output::write_atomically`], but streamed: the
-/// whole report is never held in memory).
-pub struct Sink {
-    writer: BufWriter<Box<dyn Write>>,
-    target: Option<(PathBuf, PathBuf)>,
+/// Where the report goes: standard output, or `--output` written atomically — streamed,
+/// so the whole report is never held in memory.
+pub enum Sink {
+    Stdout(BufWriter<std::io::Stdout>),
+    File(AtomicFile),
 }
 
 impl Sink {
     pub fn open(path: Option<&Path>) -> Result<Sink, String> {
-        let Some(path) = path else {
-            return Ok(Sink {
-                writer: BufWriter::with_capacity(256 * 1024, Box::new(std::io::stdout())),
-                target: None,
-            });
-        };
-        if path.is_dir() {
-            return Err(format!("--output {}: is a directory", path.display()));
-        }
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| format!("--output {}: not a file name", path.display()))?;
-        let directory = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let temporary = directory.join(format!(
-            ".{}.tmp.{}",
-            file_name.to_string_lossy(),
-            std::process::id()
-        ));
-        let file = File::create(&temporary)
-            .map_err(|e| format!("--output {}: cannot write: {e}", path.display()))?;
-        Ok(Sink {
-            writer: BufWriter::with_capacity(256 * 1024, Box::new(file)),
-            target: Some((temporary, path.to_path_buf())),
+        Ok(match path {
+            None => Sink::Stdout(BufWriter::with_capacity(256 * 1024, std::io::stdout())),
+            Some(path) => Sink::File(AtomicFile::create(path, 256 * 1024)?),
         })
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
-        self.writer.flush()
+        self.writer().flush()
     }
 
     pub fn writer(&mut self) -> &mut dyn Write {
-        &mut self.writer
+        match self {
+            Sink::Stdout(writer) => writer,
+            Sink::File(file) => file,
+        }
     }
 
     fn describe_error(&self, error: &std::io::Error) -> String {
-        match &self.target {
-            Some((_, path)) => format!("--output {}: cannot write: {error}", path.display()),
-            None => format!("cannot write the report: {error}"),
+        match self {
+            Sink::File(file) => file.error(error),
+            Sink::Stdout(_) => format!("cannot write the report: {error}"),
         }
     }
 
     pub fn commit(mut self) -> Result<(), String> {
-        let flushed = self.writer.flush();
-        let Some((temporary, path)) = self.target.take() else {
-            return flushed.map_err(|e| format!("cannot write the report: {e}"));
-        };
-        let result = flushed.and_then(|()| {
-            // Drop the file (closing it) before the rename; sync it first.
-            let writer =
-                std::mem::replace(&mut self.writer, BufWriter::new(Box::new(std::io::sink())));
-            drop(writer);
-            File::open(&temporary)?.sync_all()?;
-            std::fs::rename(&temporary, &path)
-        });
-        result.map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            format!("--output {}: cannot write: {e}", path.display())
-        })
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        if let Some((temporary, _)) = &self.target {
-            let _ = std::fs::remove_file(temporary);
+        match self {
+            Sink::File(file) => file.commit(),
+            Sink::Stdout(_) => self
+                .flush()
+                .map_err(|e| format!("cannot write the report: {e}")),
         }
     }
 }

@@ -312,13 +312,6 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
 }
 
-/// Where definitions come from.
-#[derive(Debug, Clone)]
-pub enum ProfileSource {
-    Embedded,
-    Path(PathBuf),
-}
-
 /// Loads and validates every profile; the embedded default when `paths` is empty.
 /// Duplicate ids across all files are rejected.
 pub fn load_profiles(paths: &[PathBuf]) -> Result<Vec<CheckDefinition>, DefinitionError> {

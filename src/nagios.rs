@@ -31,10 +31,6 @@ pub const EXIT_UNKNOWN: i32 = 3;
 /// The watchdog answers this long after `-t` if the run has not answered itself.
 pub const WATCHDOG_GRACE: Duration = Duration::from_millis(300);
 
-/// The engine's summary of a check abandoned at the run's deadline (`engine::run_one`).
-const UNFINISHED_PREFIX: &str = "did not finish within";
-const RUN_DEADLINE_MARK: &str = "(the run's --timeout)";
-
 const USAGE: &str = "check_mailaudit [-v] [-t SECS] [-w RANGE] [-c RANGE] [--metric NAME] \
 [-H IP]... [--only ID]... [--skip ID]... [--profile PATH]... [--root DIR] \
 [--nameserver IP[:PORT]]... [--now RFC3339] [--redact] [--max-output BYTES]";
@@ -247,11 +243,7 @@ pub fn unfinished_at_deadline(report: &crate::report::Report) -> Vec<String> {
     report
         .results
         .iter()
-        .filter(|r| {
-            r.status == Status::Unknown
-                && r.summary.starts_with(UNFINISHED_PREFIX)
-                && r.summary.contains(RUN_DEADLINE_MARK)
-        })
+        .filter(|r| crate::engine::stopped_by_run_deadline(r))
         .map(|r| r.id.clone())
         .collect()
 }

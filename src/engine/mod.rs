@@ -195,6 +195,19 @@ async fn run_one(
     finish(&definition, outcome, started.elapsed())
 }
 
+/// How an overrunning check's summary begins, and how it ends when the run's `--timeout`
+/// (not the check's own timeout) stopped it: see [`stopped_by_run_deadline`].
+const OVERRUN_PREFIX: &str = "did not finish within";
+const RUN_DEADLINE_MARK: &str = "(the run's --timeout)";
+
+/// Was this check abandoned because the run's `--timeout` came, rather than its own
+/// timeout? (The Nagios plugin lists these as "unfinished".)
+pub fn stopped_by_run_deadline(result: &CheckResult) -> bool {
+    result.status == Status::Unknown
+        && result.summary.starts_with(OVERRUN_PREFIX)
+        && result.summary.ends_with(RUN_DEADLINE_MARK)
+}
+
 /// How long one check may take, and how to say it when it overruns.
 #[derive(Debug, Clone, PartialEq)]
 struct TimeLimit {
@@ -213,7 +226,7 @@ impl TimeLimit {
         if remaining < own {
             let overrun = match run_timeout {
                 Some(total) => format!(
-                    "did not finish within {} (the run's --timeout)",
+                    "{OVERRUN_PREFIX} {} {RUN_DEADLINE_MARK}",
                     format_duration(total)
                 ),
                 None => "did not finish before the run's deadline".to_string(),
@@ -225,10 +238,7 @@ impl TimeLimit {
         } else {
             TimeLimit {
                 duration: own,
-                overrun: format!(
-                    "did not finish within {} (its timeout)",
-                    format_duration(own)
-                ),
+                overrun: format!("{OVERRUN_PREFIX} {} (its timeout)", format_duration(own)),
             }
         }
     }
